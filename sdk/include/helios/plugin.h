@@ -104,6 +104,14 @@ typedef struct helios_config_key {
         .offset = (uint32_t)offsetof(struct_, field_), .min = 1, .max = 0, __VA_ARGS__             \
     }
 
+/* A key with bounds [min_, max_]. Use it instead of HELIOS_CONFIG_KEY(..., .min = , .max = ):
+   overriding the macro's own .min/.max trips -Woverride-init (-Wextra) under -Werror. */
+#define HELIOS_CONFIG_KEY_RANGE(type_, key_, struct_, field_, min_, max_, ...)                   \
+    {                                                                                              \
+        .size = sizeof(helios_config_key_t), .type = (type_), .key = (key_),                      \
+        .offset = (uint32_t)offsetof(struct_, field_), .min = (min_), .max = (max_), __VA_ARGS__   \
+    }
+
 struct helios_host;
 struct helios_err;
 

@@ -1,0 +1,418 @@
+/*
+ * test_testing.c -- tests of helios_testing itself: the fake host, config parsing with units,
+ * the loader's refusals, and both conformance suites run against small test plugins.
+ * argv[1]: the directory holding the test plugins.
+ */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helios/conformance.h"
+#include "helios/testing.h"
+
+static const char *plugin_dir = ".";
+
+static void plugin_path(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s.so", plugin_dir, name);
+}
+
+/* ---- fake host ---------------------------------------------------------------------- */
+
+static void test_alloc_counting(void)
+{
+    helios_host_t *h = helios_test_host_new("p", NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    CU_ASSERT_STRING_EQUAL(h->plugin_name, "p");
+    CU_ASSERT_STRING_EQUAL(h->data_dir, ".");
+    CU_ASSERT_EQUAL(h->size, sizeof(helios_host_t));
+    void *a = h->alloc(h, 10);
+    char *b = h->calloc(h, 4, 8);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(((uintptr_t)a) % 16, 0);
+    for (int i = 0; i < 32; i++) {
+        CU_ASSERT_EQUAL(b[i], 0);
+    }
+    CU_ASSERT_EQUAL(helios_test_host_live_allocs(h), 2);
+    CU_ASSERT_EQUAL(helios_test_host_live_bytes(h), 42);
+    memcpy(b, "abcdefgh", 8);
+    b = h->realloc(h, b, 4000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(memcmp(b, "abcdefgh", 8), 0);
+    CU_ASSERT_EQUAL(helios_test_host_live_allocs(h), 2);
+    CU_ASSERT_EQUAL(helios_test_host_live_bytes(h), 4010);
+    h->free(h, a);
+    h->free(h, NULL);
+    CU_ASSERT_PTR_NULL(h->realloc(h, b, 0));
+    CU_ASSERT_EQUAL(helios_test_host_live_allocs(h), 0);
+    CU_ASSERT_EQUAL(helios_test_host_live_bytes(h), 0);
+    CU_ASSERT_EQUAL(helios_test_host_n_allocs(h), 3);
+    helios_test_host_free(h);
+}
+
+static void test_fail_nth_alloc(void)
+{
+    helios_host_t *h = helios_test_host_new("p", "/tmp", NULL);
+    helios_test_host_fail_alloc(h, 3);
+    void *a = h->alloc(h, 1), *b = h->alloc(h, 1), *c = h->alloc(h, 1), *d = h->alloc(h, 1);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    CU_ASSERT_PTR_NOT_NULL(b);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_PTR_NOT_NULL(d); /* one-shot */
+    CU_ASSERT_EQUAL(helios_test_host_n_failed_allocs(h), 1);
+    helios_test_host_fail_alloc(h, 1);
+    void *e = h->realloc(h, a, 100);
+    CU_ASSERT_PTR_NULL(e); /* a stays valid */
+    helios_test_host_fail_alloc(h, 1);
+    CU_ASSERT_PTR_NULL(h->calloc(h, 2, 2));
+    h->free(h, a);
+    h->free(h, b);
+    h->free(h, d);
+    CU_ASSERT_EQUAL(helios_test_host_live_allocs(h), 0);
+    helios_test_host_free(h);
+}
+
+static void test_logs_and_errors(void)
+{
+    helios_host_t *h = helios_test_host_new("p", NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(helios_test_host_last_log(h), "");
+    CU_ASSERT_EQUAL(helios_test_host_n_logs(h), 0);
+    h->log(h, HELIOS_LOG_INFO, "hello %d", 1);
+    h->log(h, HELIOS_LOG_WARN, "second line\n");
+    CU_ASSERT_EQUAL(helios_test_host_n_logs(h), 2);
+    CU_ASSERT_STRING_EQUAL(helios_test_host_last_log(h), "second line");
+    CU_ASSERT_STRING_EQUAL(helios_test_host_log_line(h, 0), "hello 1");
+    CU_ASSERT_PTR_NULL(helios_test_host_log_line(h, 2));
+    CU_ASSERT(helios_test_host_log_contains(h, "llo 1"));
+    CU_ASSERT(!helios_test_host_log_contains(h, "absent"));
+    for (int i = 0; i < 300; i++) {
+        h->log(h, HELIOS_LOG_DEBUG, "line %d", i);
+    }
+    CU_ASSERT_EQUAL(helios_test_host_n_logs(h), 302);
+    CU_ASSERT_STRING_EQUAL(helios_test_host_log_line(h, 0), "line 44");
+    helios_test_host_clear_logs(h);
+    CU_ASSERT_EQUAL(helios_test_host_n_logs(h), 0);
+
+    helios_err_t err = HELIOS_ERR_INIT;
+    int32_t rc = h->err_set(&err, HELIOS_ERR_IO_ERROR, "could not open \"%s\"", "f");
+    CU_ASSERT_EQUAL(rc, HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_EQUAL(err.code, HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_STRING_EQUAL(err.message, "could not open \"f\"");
+    h->err_detail(&err, "Detail %d.", 5);
+    h->err_hint(&err, "Hint.");
+    CU_ASSERT_STRING_EQUAL(err.detail, "Detail 5.");
+    CU_ASSERT_STRING_EQUAL(err.hint, "Hint.");
+    CU_ASSERT_EQUAL(h->err_set(NULL, HELIOS_ERR_DISK_FULL, "x"), HELIOS_ERR_DISK_FULL);
+    char state[6];
+    helios_sqlstate_str(rc, state);
+    CU_ASSERT_STRING_EQUAL(state, "58030");
+    helios_test_host_free(h);
+}
+
+static void test_metrics(void)
+{
+    helios_host_t *h = helios_test_host_new("p", NULL, NULL);
+    helios_err_t err = HELIOS_ERR_INIT;
+    helios_metric_t *c = NULL, *g = NULL, *dup = NULL;
+    int64_t v = 0;
+    CU_ASSERT_EQUAL(h->metric_register(h, "bytes", HELIOS_METRIC_COUNTER, "b", &c, &err), 0);
+    CU_ASSERT_EQUAL(h->metric_register(h, "depth", HELIOS_METRIC_GAUGE, "d", &g, &err), 0);
+    CU_ASSERT_EQUAL(h->metric_register(h, "bytes", HELIOS_METRIC_COUNTER, "b", &dup, &err),
+                    HELIOS_ERR_DUPLICATE_OBJECT);
+    h->metric_add(c, 5);
+    h->metric_add(c, 7);
+    h->metric_set(g, 42);
+    CU_ASSERT_EQUAL(helios_test_host_metric(h, "bytes", &v), 0);
+    CU_ASSERT_EQUAL(v, 12);
+    CU_ASSERT_EQUAL(helios_test_host_metric(h, "depth", &v), 0);
+    CU_ASSERT_EQUAL(v, 42);
+    CU_ASSERT_EQUAL(helios_test_host_metric(h, "nope", &v), HELIOS_ERR_UNDEFINED_OBJECT);
+    CU_ASSERT_EQUAL(h->shutting_down(h), 0);
+    helios_test_host_set_shutting_down(h);
+    CU_ASSERT_NOT_EQUAL(h->shutting_down(h), 0);
+    helios_test_host_free(h);
+}
+
+typedef struct loop_state {
+    const helios_host_t *h;
+    int fired_once;
+    int fired_repeat;
+    helios_timer_t *repeat;
+    int reads;
+    char got[16];
+} loop_state_t;
+
+static void on_once(void *arg)
+{
+    ((loop_state_t *)arg)->fired_once++;
+}
+
+static void on_repeat(void *arg)
+{
+    loop_state_t *s = arg;
+    if (++s->fired_repeat == 3) {
+        s->h->timer_stop(s->h, s->repeat); /* stopping itself from its callback */
+    }
+}
+
+static void on_read(int fd, uint32_t revents, void *arg)
+{
+    loop_state_t *s = arg;
+    if (revents & HELIOS_IO_READ) {
+        ssize_t n = read(fd, s->got, sizeof(s->got) - 1);
+        if (n > 0) {
+            s->got[n] = '\0';
+            s->reads++;
+        }
+    }
+}
+
+static void test_event_loop(void)
+{
+    helios_host_t *h = helios_test_host_new("p", NULL, NULL);
+    helios_err_t err = HELIOS_ERR_INIT;
+    loop_state_t s = {.h = h};
+    helios_timer_t *once = NULL;
+    helios_io_t *io = NULL;
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    uint64_t t0 = h->now_us();
+    CU_ASSERT_EQUAL(h->timer_start(h, 10, 0, on_once, &s, &once, &err), 0);
+    CU_ASSERT_EQUAL(h->timer_start(h, 1, 5, on_repeat, &s, &s.repeat, &err), 0);
+    CU_ASSERT_EQUAL(h->io_start(h, fds[0], HELIOS_IO_READ, on_read, &s, &io, &err), 0);
+    CU_ASSERT_EQUAL(write(fds[1], "ping", 4), 4);
+    helios_test_host_run(h, 60);
+    CU_ASSERT(h->now_us() - t0 >= 60000);
+    CU_ASSERT_EQUAL(s.fired_once, 1);
+    CU_ASSERT_EQUAL(s.fired_repeat, 3);
+    CU_ASSERT_EQUAL(s.reads, 1);
+    CU_ASSERT_STRING_EQUAL(s.got, "ping");
+    h->io_stop(h, io);
+    CU_ASSERT_EQUAL(write(fds[1], "more", 4), 4);
+    helios_test_host_run(h, 0);
+    CU_ASSERT_EQUAL(s.reads, 1); /* stopped watchers never run again */
+    h->timer_stop(h, once);
+    h->timer_stop(h, NULL);
+    close(fds[0]);
+    close(fds[1]);
+    helios_test_host_free(h);
+}
+
+/* ---- config ------------------------------------------------------------------------- */
+
+static void test_parse_units(void)
+{
+    static const struct {
+        uint32_t type;
+        const char *text;
+        int64_t want;
+    } ok[] = {
+        {HELIOS_CFG_SIZE, "4096", 4096},
+        {HELIOS_CFG_SIZE, "4k", 4096},
+        {HELIOS_CFG_SIZE, "64MiB", 64LL << 20},
+        {HELIOS_CFG_SIZE, "64 MB", 64LL << 20},
+        {HELIOS_CFG_SIZE, "1.5GiB", 3LL << 29},
+        {HELIOS_CFG_SIZE, "2T", 2LL << 40},
+        {HELIOS_CFG_SIZE, "10B", 10},
+        {HELIOS_CFG_DURATION, "250ms", 250},
+        {HELIOS_CFG_DURATION, "250", 250},
+        {HELIOS_CFG_DURATION, "5s", 5000},
+        {HELIOS_CFG_DURATION, "2min", 120000},
+        {HELIOS_CFG_DURATION, "1h", 3600000},
+        {HELIOS_CFG_DURATION, "0.5s", 500},
+        {HELIOS_CFG_INT, "-3", -3},
+        {HELIOS_CFG_INT, "7", 7},
+        {HELIOS_CFG_INT, "1k", 1024},
+        {HELIOS_CFG_INT, "3s", 3000},
+        {HELIOS_CFG_BOOL, "on", 1},
+        {HELIOS_CFG_BOOL, "FALSE", 0},
+        {HELIOS_CFG_BOOL, "yes", 1},
+        {HELIOS_CFG_BOOL, "0", 0},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        helios_err_t err = HELIOS_ERR_INIT;
+        int64_t v = -999;
+        int32_t rc = helios_test_parse_value(ok[i].type, ok[i].text, NULL, &v, &err);
+        if (rc != 0 || v != ok[i].want) {
+            fprintf(stderr, "  \"%s\": rc %d value %lld (%s)\n", ok[i].text, rc, (long long)v,
+                    err.message);
+        }
+        CU_ASSERT_EQUAL(rc, 0);
+        CU_ASSERT_EQUAL(v, ok[i].want);
+    }
+    static const struct {
+        uint32_t type;
+        const char *text;
+    } bad[] = {
+        {HELIOS_CFG_SIZE, "5s"},       {HELIOS_CFG_DURATION, "5MiB"},
+        {HELIOS_CFG_SIZE, "12 parsecs"}, {HELIOS_CFG_INT, ""},
+        {HELIOS_CFG_INT, "abc"},       {HELIOS_CFG_DURATION, "1.5ms"},
+        {HELIOS_CFG_SIZE, "99999999999999999999"}, {HELIOS_CFG_SIZE, "9000000T"},
+        {HELIOS_CFG_BOOL, "maybe"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        helios_err_t err = HELIOS_ERR_INIT;
+        int64_t v = 0;
+        CU_ASSERT_EQUAL(helios_test_parse_value(bad[i].type, bad[i].text, NULL, &v, &err),
+                        HELIOS_ERR_INVALID_PARAMETER_VALUE);
+        CU_ASSERT(err.message[0] != '\0');
+    }
+    static const char *const names[] = {"fast", "small", NULL};
+    int64_t v = 0;
+    CU_ASSERT_EQUAL(helios_test_parse_value(HELIOS_CFG_ENUM, "small", names, &v, NULL), 0);
+    CU_ASSERT_EQUAL(v, 1);
+    helios_err_t err = HELIOS_ERR_INIT;
+    CU_ASSERT_EQUAL(helios_test_parse_value(HELIOS_CFG_ENUM, "tiny", names, &v, &err),
+                    HELIOS_ERR_INVALID_PARAMETER_VALUE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.hint, "\"small\""));
+}
+
+typedef struct tcodec_config {
+    int64_t level;
+    int64_t buffer_bytes;
+    int64_t timeout_ms;
+    const char *label;
+    uint32_t mode;
+    uint32_t verify;
+} tcodec_config_t;
+
+static void test_config_from_schema(void)
+{
+    char path[512];
+    const helios_plugin_t *d = NULL;
+    helios_err_t err = HELIOS_ERR_INIT;
+    tcodec_config_t *cfg = NULL;
+    plugin_path(path, sizeof(path), "tcodec");
+    CU_ASSERT_EQUAL_FATAL(helios_test_load_plugin(path, &d, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(d->config_size, sizeof(tcodec_config_t));
+    /* defaults */
+    CU_ASSERT_EQUAL_FATAL(helios_test_plugin_config(d, NULL, (void **)&cfg, &err), 0);
+    CU_ASSERT_EQUAL(cfg->level, 3);
+    CU_ASSERT_EQUAL(cfg->buffer_bytes, 65536);
+    CU_ASSERT_EQUAL(cfg->timeout_ms, 250);
+    CU_ASSERT_STRING_EQUAL(cfg->label, "x");
+    CU_ASSERT_EQUAL(cfg->mode, 0);
+    CU_ASSERT_EQUAL(cfg->verify, 1);
+    helios_test_plugin_config_free(cfg);
+    /* overrides */
+    const char *const ov[] = {"level=9", "buffer=64MiB", "timeout=2min", "label=hello world",
+                              "mode=small", "verify=off", NULL};
+    CU_ASSERT_EQUAL_FATAL(helios_test_plugin_config(d, ov, (void **)&cfg, &err), 0);
+    CU_ASSERT_EQUAL(cfg->level, 9);
+    CU_ASSERT_EQUAL(cfg->buffer_bytes, 64LL << 20);
+    CU_ASSERT_EQUAL(cfg->timeout_ms, 120000);
+    CU_ASSERT_STRING_EQUAL(cfg->label, "hello world");
+    CU_ASSERT_EQUAL(cfg->mode, 1);
+    CU_ASSERT_EQUAL(cfg->verify, 0);
+    helios_test_plugin_config_free(cfg);
+    /* errors */
+    const char *const out_of_range[] = {"level=10", NULL};
+    cfg = NULL;
+    CU_ASSERT_EQUAL(helios_test_plugin_config(d, out_of_range, (void **)&cfg, &err),
+                    HELIOS_ERR_INVALID_PARAMETER_VALUE);
+    CU_ASSERT_PTR_NULL(cfg);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "plugins.tcodec.level"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "1 .. 9"));
+    const char *const typo[] = {"levle=3", NULL};
+    CU_ASSERT_EQUAL(helios_test_plugin_config(d, typo, (void **)&cfg, &err),
+                    HELIOS_ERR_INVALID_PARAMETER_VALUE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "unrecognized"));
+    CU_ASSERT_STRING_EQUAL(err.hint, "Did you mean \"level\"?");
+    const char *const bad_unit[] = {"timeout=3MiB", NULL};
+    CU_ASSERT_EQUAL(helios_test_plugin_config(d, bad_unit, (void **)&cfg, &err),
+                    HELIOS_ERR_INVALID_PARAMETER_VALUE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "plugins.tcodec.timeout"));
+    const char *const no_eq[] = {"level", NULL};
+    CU_ASSERT_EQUAL(helios_test_plugin_config(d, no_eq, (void **)&cfg, &err),
+                    HELIOS_ERR_INVALID_PARAMETER_VALUE);
+}
+
+/* ---- loader ------------------------------------------------------------------------- */
+
+static void test_loader_good(void)
+{
+    char path[512];
+    const helios_plugin_t *d = NULL;
+    helios_err_t err = HELIOS_ERR_INIT;
+    plugin_path(path, sizeof(path), "tcodec");
+    CU_ASSERT_EQUAL_FATAL(helios_test_load_plugin(path, &d, &err), 0);
+    CU_ASSERT_STRING_EQUAL(d->name, "tcodec");
+    CU_ASSERT_EQUAL(d->kind, HELIOS_KIND_CODEC);
+    /* loading twice is fine in tests */
+    const helios_plugin_t *d2 = NULL;
+    CU_ASSERT_EQUAL(helios_test_load_plugin(path, &d2, &err), 0);
+    CU_ASSERT_PTR_EQUAL(d, d2);
+    /* init and fini through a fake host: no leak */
+    helios_host_t *h = helios_test_host_new(d->name, NULL, NULL);
+    void *lib = NULL;
+    CU_ASSERT_EQUAL(helios_test_plugin_init(d, h, NULL, &lib, &err), 0);
+    CU_ASSERT_STRING_EQUAL(helios_test_host_last_log(h), "tcodec loaded");
+    CU_ASSERT_EQUAL(helios_test_host_live_allocs(h), 1);
+    helios_test_host_fail_alloc(h, 1);
+    void *lib2 = NULL;
+    CU_ASSERT_EQUAL(helios_test_plugin_init(d, h, NULL, &lib2, &err), HELIOS_ERR_OUT_OF_MEMORY);
+    d->fini(lib);
+    CU_ASSERT_EQUAL(helios_test_host_live_allocs(h), 0);
+    helios_test_host_free(h);
+}
+
+static void expect_refusal(const char *name, const char *needle)
+{
+    char path[512];
+    const helios_plugin_t *d = NULL;
+    helios_err_t err = HELIOS_ERR_INIT;
+    plugin_path(path, sizeof(path), name);
+    CU_ASSERT_EQUAL(helios_test_load_plugin(path, &d, &err), HELIOS_ERR_PLUGIN_REFUSED);
+    CU_ASSERT_PTR_NULL(d);
+    if (strstr(err.message, needle) == NULL) {
+        fprintf(stderr, "  %s: \"%s\" lacks \"%s\"\n", name, err.message, needle);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, needle));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, path));
+}
+
+static void test_loader_refusals(void)
+{
+    expect_refusal("does_not_exist", "cannot load");
+    expect_refusal("nosym", "no \"helios_plugin\" symbol");
+    expect_refusal("badmagic", "wrong magic 0x0000000000001234, the kernel's is 0x4c50534f494c4548");
+    expect_refusal("badabi", "ABI major 2, the kernel's is 1");
+    expect_refusal("badminor", "ABI minor 1 is newer than the kernel's 0");
+    expect_refusal("badsig", "vendor \"acme\", the kernel's is \"heliosdb\"");
+    expect_refusal("badkind", "unknown kind 9");
+    expect_refusal("noreq", "required vtable member \"decompress\" is NULL");
+    expect_refusal("badschema", "default 12 of config key \"level\" is outside its range 1 .. 9");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        plugin_dir = argv[1];
+    }
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        return 2;
+    }
+    CU_pSuite s = CU_add_suite("fake host", NULL, NULL);
+    CU_add_test(s, "allocation counting", test_alloc_counting);
+    CU_add_test(s, "fail the n-th allocation", test_fail_nth_alloc);
+    CU_add_test(s, "logs and errors", test_logs_and_errors);
+    CU_add_test(s, "metrics and shutdown flag", test_metrics);
+    CU_add_test(s, "timers and I/O watchers", test_event_loop);
+    s = CU_add_suite("config", NULL, NULL);
+    CU_add_test(s, "values with units", test_parse_units);
+    CU_add_test(s, "struct from schema defaults and overrides", test_config_from_schema);
+    s = CU_add_suite("loader", NULL, NULL);
+    CU_add_test(s, "a good plugin", test_loader_good);
+    CU_add_test(s, "each refusal", test_loader_refusals);
+
+    char path[512];
+    plugin_path(path, sizeof(path), "tcodec");
+    helios_conformance_codec_register(path, NULL);
+    const char *const no_verify[] = {"verify=off", "label=@TMPDIR@/x", NULL};
+    helios_conformance_codec_register(path, no_verify);
+    plugin_path(path, sizeof(path), "memtier");
+    helios_conformance_storage_register(path, NULL);
+    return helios_test_run_cunit();
+}
