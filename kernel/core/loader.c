@@ -79,9 +79,7 @@ static const kind_info_t kinds[HELIOS_KIND_MAX + 1] = {
                            END_OF(helios_codec_vtable_t, control),
                            sizeof(helios_codec_vtable_t),
                            {M(helios_codec_vtable_t, create), M(helios_codec_vtable_t, destroy)},
-                           {{M(helios_codec_vtable_t, compress),
-                             M(helios_codec_vtable_t, decompress)},
-                            {M(helios_codec_vtable_t, encode), M(helios_codec_vtable_t, decode)}}},
+                           {{M(helios_codec_vtable_t, encode), M(helios_codec_vtable_t, decode)}}},
     [HELIOS_KIND_CONSENSUS] = {"consensus",
                                END_OF(helios_consensus_vtable_t, control),
                                sizeof(helios_consensus_vtable_t),
@@ -347,6 +345,10 @@ static int32_t check_descriptor(check_ctx_t *c, const helios_plugin_t *d, helios
         return refuse(c, err, "ABI major version %u, kernel has %u", d->abi_major,
                       HELIOS_ABI_MAJOR);
     }
+    /* the ABI 1.x prefix of the descriptor is valid from here on: the name may be shown */
+    if (d->name != NULL) {
+        printable(c->name, sizeof(c->name), d->name, HELIOS_NAME_MAX + 1);
+    }
     if (d->abi_minor > HELIOS_ABI_MINOR) {
         return refuse(c, err, "ABI version %u.%u is newer than the kernel's %u.%u",
                       d->abi_major, d->abi_minor, HELIOS_ABI_MAJOR, HELIOS_ABI_MINOR);
@@ -354,10 +356,6 @@ static int32_t check_descriptor(check_ctx_t *c, const helios_plugin_t *d, helios
     int32_t rc = check_sig(c, &d->sig, err);
     if (rc != 0) {
         return rc;
-    }
-    /* from here on the layout is trusted: the name may be shown */
-    if (d->name != NULL) {
-        printable(c->name, sizeof(c->name), d->name, HELIOS_NAME_MAX + 1);
     }
     if (d->kind < 1 || d->kind > HELIOS_KIND_MAX) {
         return refuse(c, err, "unknown kind %u, kernel knows 1..%u (protocol, storage, codec, "
