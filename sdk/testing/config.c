@@ -184,10 +184,10 @@ int32_t helios_test_parse_value(uint32_t type, const char *text, const char *con
             snprintf(valid + used, sizeof(valid) - used, "%s\"%s\"", i == 0 ? "" : ", ",
                      enum_names[i]);
         }
-        helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                "invalid value \"%s\"", text);
+        helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE, "invalid value \"%s\"",
+                                text);
         if (err != NULL) {
-            snprintf(err->hint, sizeof(err->hint), "Available values: %s.", valid);
+            snprintf(err->hint, sizeof(err->hint), "Available values: %.200s.", valid);
         }
         return HELIOS_ERR_INVALID_PARAMETER_VALUE;
     }
@@ -246,8 +246,8 @@ static int32_t apply_value(const helios_plugin_t *desc, const helios_config_key_
         if (err != NULL) {
             char why[HELIOS_ERR_MSG_MAX];
             memcpy(why, err->message, sizeof(why));
-            snprintf(err->message, sizeof(err->message), "plugins.%.64s.%.64s: %.300s",
-                     desc->name, k->key, why);
+            snprintf(err->message, sizeof(err->message), "plugins.%.64s.%.64s: %.300s", desc->name,
+                     k->key, why);
         }
         return rc;
     }

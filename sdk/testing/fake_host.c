@@ -15,7 +15,7 @@
 #include "helios/testing.h"
 #include "internal.h"
 
-#define TH_MAGIC 0x54534f4854534554ULL   /* identifies a fake host */
+#define TH_MAGIC 0x54534f4854534554ULL    /* identifies a fake host */
 #define BLOCK_MAGIC 0x4b434f4c4254534cULL /* live block */
 #define BLOCK_DEAD 0x444145444b4c4244ULL  /* freed block (double free detection) */
 #define LOG_KEEP 256
@@ -201,11 +201,10 @@ static block_hdr_t *th_block(test_host_t *th, void *ptr, const char *what)
 {
     block_hdr_t *b = (block_hdr_t *)ptr - 1;
     if (b->magic != BLOCK_MAGIC || b->owner != th) {
-        fprintf(stderr,
-                "helios_testing: plugin \"%s\" %s %p: %s\n", th->plugin_name, what, ptr,
-                b->magic == BLOCK_DEAD      ? "already freed"
+        fprintf(stderr, "helios_testing: plugin \"%s\" %s %p: %s\n", th->plugin_name, what, ptr,
+                b->magic == BLOCK_DEAD    ? "already freed"
                 : b->magic == BLOCK_MAGIC ? "allocated through another host"
-                                            : "not allocated through host->alloc");
+                                          : "not allocated through host->alloc");
         abort(); /* a plugin bug the test must not survive */
     }
     return b;
@@ -411,8 +410,7 @@ static int32_t th_io_start(const helios_host_t *host, int fd, uint32_t events, h
                            void *arg, helios_io_t **out, helios_err_t *err)
 {
     test_host_t *th = th_of(host);
-    if (cb == NULL || out == NULL || fd < 0 ||
-        (events & (HELIOS_IO_READ | HELIOS_IO_WRITE)) == 0) {
+    if (cb == NULL || out == NULL || fd < 0 || (events & (HELIOS_IO_READ | HELIOS_IO_WRITE)) == 0) {
         return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
                                        "io_start needs a descriptor, events and a callback");
     }

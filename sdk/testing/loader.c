@@ -40,8 +40,8 @@ typedef struct member_check {
     const void *fn;
 } member_check_t;
 
-static int32_t check_members(const char *path, const helios_plugin_t *d,
-                             const member_check_t *m, size_t n, helios_err_t *err)
+static int32_t check_members(const char *path, const helios_plugin_t *d, const member_check_t *m,
+                             size_t n, helios_err_t *err)
 {
     for (size_t i = 0; i < n; i++) {
         if (m[i].fn == NULL) {
@@ -52,7 +52,10 @@ static int32_t check_members(const char *path, const helios_plugin_t *d,
     return 0;
 }
 
-#define FN(vt, member) {#member, (const void *)(uintptr_t)(vt)->member}
+#define FN(vt, member)                                                                             \
+    {                                                                                              \
+#member, (const void *)(uintptr_t)(vt)->member                                             \
+    }
 
 static int32_t check_vtable(const char *path, const helios_plugin_t *d, helios_err_t *err)
 {
@@ -76,8 +79,8 @@ static int32_t check_vtable(const char *path, const helios_plugin_t *d, helios_e
         break;
     }
     if (have < need) {
-        return REFUSE("\"%s\": plugin \"%s\": vtable size %u is smaller than ABI 1.0's %zu",
-                      path, d->name, have, need);
+        return REFUSE("\"%s\": plugin \"%s\": vtable size %u is smaller than ABI 1.0's %zu", path,
+                      d->name, have, need);
     }
     switch (d->kind) {
     case HELIOS_KIND_PROTOCOL: {
@@ -119,8 +122,8 @@ static int32_t check_vtable(const char *path, const helios_plugin_t *d, helios_e
     }
     case HELIOS_KIND_CONSENSUS: {
         const helios_consensus_vtable_t *vt = d->vtable;
-        member_check_t m[] = {FN(vt, create),  FN(vt, start), FN(vt, stop),
-                              FN(vt, destroy), FN(vt, propose)};
+        member_check_t m[] = {FN(vt, create), FN(vt, start), FN(vt, stop), FN(vt, destroy),
+                              FN(vt, propose)};
         return check_members(path, d, m, sizeof(m) / sizeof(m[0]), err);
     }
     default: {
@@ -150,8 +153,8 @@ static int32_t check_schema(const char *path, const helios_plugin_t *d, helios_e
         return 0;
     }
     if (d->config_keys == NULL || d->config_size == 0) {
-        return REFUSE("\"%s\": plugin \"%s\": %u config keys but no schema or config struct",
-                      path, d->name, d->n_config_keys);
+        return REFUSE("\"%s\": plugin \"%s\": %u config keys but no schema or config struct", path,
+                      d->name, d->n_config_keys);
     }
     for (uint32_t i = 0; i < d->n_config_keys; i++) {
         const helios_config_key_t *k = &d->config_keys[i];
@@ -162,8 +165,8 @@ static int32_t check_schema(const char *path, const helios_plugin_t *d, helios_e
                           path, d->name, i, k->size, sizeof(helios_config_key_t));
         }
         if (!valid_name(k->key)) {
-            return REFUSE("\"%s\": plugin \"%s\": config key %u has an invalid name", path,
-                          d->name, i);
+            return REFUSE("\"%s\": plugin \"%s\": config key %u has an invalid name", path, d->name,
+                          i);
         }
         if (k->type < HELIOS_CFG_BOOL || k->type > HELIOS_CFG_DURATION) {
             return REFUSE("\"%s\": plugin \"%s\": config key \"%s\" has unknown type %u", path,

@@ -170,8 +170,8 @@ static int32_t lz4_decompress(void *inst, const void *src, uint64_t src_len, voi
     }
     int n = LZ4_decompress_safe(src, dst, (int)src_len, (int)dst_cap);
     if (n < 0) {
-        return host->err_set(err, HELIOS_ERR_DATA_CORRUPTED,
-                             "lz4 block of %llu bytes is corrupt", (unsigned long long)src_len);
+        return host->err_set(err, HELIOS_ERR_DATA_CORRUPTED, "lz4 block of %llu bytes is corrupt",
+                             (unsigned long long)src_len);
     }
     if ((uint64_t)n != dst_cap) {
         return host->err_set(err, HELIOS_ERR_DATA_CORRUPTED,

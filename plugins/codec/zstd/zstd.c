@@ -173,9 +173,9 @@ static int32_t zstd_create(void *lib_state, const void *config, void **inst, hel
     z->level = cfg != NULL ? (int32_t)cfg->level : 3;
     z->checksum = cfg != NULL ? cfg->checksum : 1;
     if (z->level < 1 || z->level > 19) {
-        int32_t rc = lib->host->err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                        "zstd level %d is outside the valid range 1 .. 19",
-                                        (int)z->level);
+        int32_t rc =
+            lib->host->err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                               "zstd level %d is outside the valid range 1 .. 19", (int)z->level);
         lib->host->free(lib->host, z);
         return rc;
     }
@@ -303,13 +303,11 @@ static const helios_config_key_t zstd_keys[] = {
     HELIOS_CONFIG_KEY_RANGE(HELIOS_CFG_INT, "level", zstd_config_t, level, 1, 19,
                             .default_text = "3",
                             .help = "compression level: 1 fastest .. 19 smallest"),
-    HELIOS_CONFIG_KEY(HELIOS_CFG_BOOL, "checksum", zstd_config_t, checksum,
-                      .default_text = "true",
+    HELIOS_CONFIG_KEY(HELIOS_CFG_BOOL, "checksum", zstd_config_t, checksum, .default_text = "true",
                       .help = "store a content checksum in each block (4 bytes) and verify it"),
 };
 
 HELIOS_PLUGIN(.kind = HELIOS_KIND_CODEC, .name = "zstd", .version = "1.0.0",
-              .description = "zstd byte compressor (libzstd), codec id 1",
-              .vtable = &zstd_vtable, .config_keys = zstd_keys,
-              .n_config_keys = sizeof(zstd_keys) / sizeof(zstd_keys[0]),
+              .description = "zstd byte compressor (libzstd), codec id 1", .vtable = &zstd_vtable,
+              .config_keys = zstd_keys, .n_config_keys = sizeof(zstd_keys) / sizeof(zstd_keys[0]),
               .config_size = sizeof(zstd_config_t), .init = zstd_init, .fini = zstd_fini);

@@ -88,11 +88,11 @@ failed:
     return why;
 }
 
-#define ASSERT_ROUND_TRIP(c, src, len, clen)                                                      \
+#define ASSERT_ROUND_TRIP(c, src, len, clen)                                                       \
     do {                                                                                           \
         const char *why_ = round_trip((c), (c)->inst, (src), (len), (clen));                       \
         if (why_ != NULL) {                                                                        \
-            fprintf(stderr, "  round trip of %llu bytes: %s\n", (unsigned long long)(len), why_); \
+            fprintf(stderr, "  round trip of %llu bytes: %s\n", (unsigned long long)(len), why_);  \
         }                                                                                          \
         CU_ASSERT_PTR_NULL(why_);                                                                  \
     } while (0)
@@ -316,8 +316,7 @@ static uint64_t compress_text(const conf_ctx_t *c, uint64_t seed, uint8_t *src, 
     uint64_t bound = vt_of(c)->bound(c->inst, len), clen = 0;
     conf_text_bytes(seed, src, len);
     *comp = malloc(bound);
-    if (*comp == NULL ||
-        vt_of(c)->compress(c->inst, src, len, *comp, bound, &clen, &err) != 0) {
+    if (*comp == NULL || vt_of(c)->compress(c->inst, src, len, *comp, bound, &clen, &err) != 0) {
         return 0;
     }
     return clen;
@@ -469,8 +468,8 @@ static void test_no_leaks(void)
 int helios_conformance_codec_register(const char *so_path, const char *const *config_overrides)
 {
     conf_ctx_t *c = NULL;
-    int rc = conf_register(HELIOS_KIND_CODEC, "codec", so_path, config_overrides,
-                           codec_suite_init, codec_suite_cleanup, &c);
+    int rc = conf_register(HELIOS_KIND_CODEC, "codec", so_path, config_overrides, codec_suite_init,
+                           codec_suite_cleanup, &c);
     if (rc != CUE_SUCCESS) {
         return rc;
     }

@@ -209,9 +209,9 @@ void conf_random_bytes(uint64_t *state, void *buf, uint64_t len)
 
 void conf_text_bytes(uint64_t seed, void *buf, uint64_t len)
 {
-    static const char *const words[] = {"helios ", "database ", "kernel ", "plugin ", "codec ",
-                                        "storage ", "tier ", "the ",    "of ",     "row ",
-                                        "column ",  "12345 ",  "\n",    "select ", "from "};
+    static const char *const words[] = {"helios ",  "database ", "kernel ", "plugin ", "codec ",
+                                        "storage ", "tier ",     "the ",    "of ",     "row ",
+                                        "column ",  "12345 ",    "\n",      "select ", "from "};
     uint8_t *p = buf;
     uint64_t s = seed | 1;
     uint64_t i = 0;

@@ -25,8 +25,7 @@ static void root_of(const conf_ctx_t *c, char *buf, size_t cap)
     snprintf(buf, cap, "%s/root", c->tmpdir);
 }
 
-static int32_t tier_create(const conf_ctx_t *c, const char *root, void **inst,
-                           helios_err_t *err)
+static int32_t tier_create(const conf_ctx_t *c, const char *root, void **inst, helios_err_t *err)
 {
     helios_tier_options_t opts = {
         .size = sizeof(helios_tier_options_t), .root = root, .name = "conformance"};
@@ -438,9 +437,8 @@ static void test_append_writer(void)
         CU_PASS("tier has no HELIOS_TIER_CAP_APPEND");
         return;
     }
-    CU_ASSERT_EQUAL_FATAL(vt_of(c)->wopen(c->inst, "wal/000001.log", HELIOS_TIER_W_APPEND, &w,
-                                          &err),
-                          0);
+    CU_ASSERT_EQUAL_FATAL(
+        vt_of(c)->wopen(c->inst, "wal/000001.log", HELIOS_TIER_W_APPEND, &w, &err), 0);
     CU_ASSERT_EQUAL(vt_of(c)->append(w, "abc", 3, &err), 0);
     /* visible as written */
     CU_ASSERT_EQUAL(get_text(c, "wal/000001.log", buf, sizeof(buf)), 0);
@@ -453,9 +451,8 @@ static void test_append_writer(void)
     CU_ASSERT_STRING_EQUAL(buf, "abcdef");
     /* reopening appends to what is there */
     w = NULL;
-    CU_ASSERT_EQUAL_FATAL(vt_of(c)->wopen(c->inst, "wal/000001.log", HELIOS_TIER_W_APPEND, &w,
-                                          &err),
-                          0);
+    CU_ASSERT_EQUAL_FATAL(
+        vt_of(c)->wopen(c->inst, "wal/000001.log", HELIOS_TIER_W_APPEND, &w, &err), 0);
     CU_ASSERT_EQUAL(vt_of(c)->append(w, "gh", 2, &err), 0);
     CU_ASSERT_EQUAL(vt_of(c)->wsync(w, &err), 0);
     CU_ASSERT_EQUAL(vt_of(c)->wclose(w, 1, &err), 0);
@@ -463,9 +460,8 @@ static void test_append_writer(void)
     CU_ASSERT_STRING_EQUAL(buf, "abcdefgh");
     /* a big append in many pieces */
     w = NULL;
-    CU_ASSERT_EQUAL_FATAL(vt_of(c)->wopen(c->inst, "wal/000002.log", HELIOS_TIER_W_APPEND, &w,
-                                          &err),
-                          0);
+    CU_ASSERT_EQUAL_FATAL(
+        vt_of(c)->wopen(c->inst, "wal/000002.log", HELIOS_TIER_W_APPEND, &w, &err), 0);
     uint8_t piece[1000];
     for (int i = 0; i < 1000; i++) {
         memset(piece, 'a' + i % 26, sizeof(piece));
@@ -649,8 +645,7 @@ static void test_no_leaks(void)
     CU_ASSERT(conf_fini_and_check_leaks(c));
 }
 
-int helios_conformance_storage_register(const char *so_path,
-                                        const char *const *config_overrides)
+int helios_conformance_storage_register(const char *so_path, const char *const *config_overrides)
 {
     conf_ctx_t *c = NULL;
     int rc = conf_register(HELIOS_KIND_STORAGE, "storage", so_path, config_overrides,

@@ -246,10 +246,14 @@ static void test_parse_units(void)
         uint32_t type;
         const char *text;
     } bad[] = {
-        {HELIOS_CFG_SIZE, "5s"},       {HELIOS_CFG_DURATION, "5MiB"},
-        {HELIOS_CFG_SIZE, "12 parsecs"}, {HELIOS_CFG_INT, ""},
-        {HELIOS_CFG_INT, "abc"},       {HELIOS_CFG_DURATION, "1.5ms"},
-        {HELIOS_CFG_SIZE, "99999999999999999999"}, {HELIOS_CFG_SIZE, "9000000T"},
+        {HELIOS_CFG_SIZE, "5s"},
+        {HELIOS_CFG_DURATION, "5MiB"},
+        {HELIOS_CFG_SIZE, "12 parsecs"},
+        {HELIOS_CFG_INT, ""},
+        {HELIOS_CFG_INT, "abc"},
+        {HELIOS_CFG_DURATION, "1.5ms"},
+        {HELIOS_CFG_SIZE, "99999999999999999999"},
+        {HELIOS_CFG_SIZE, "9000000T"},
         {HELIOS_CFG_BOOL, "maybe"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -297,8 +301,9 @@ static void test_config_from_schema(void)
     CU_ASSERT_EQUAL(cfg->verify, 1);
     helios_test_plugin_config_free(cfg);
     /* overrides */
-    const char *const ov[] = {"level=9", "buffer=64MiB", "timeout=2min", "label=hello world",
-                              "mode=small", "verify=off", NULL};
+    const char *const ov[] = {
+        "level=9", "buffer=64MiB", "timeout=2min", "label=hello world", "mode=small", "verify=off",
+        NULL};
     CU_ASSERT_EQUAL_FATAL(helios_test_plugin_config(d, ov, (void **)&cfg, &err), 0);
     CU_ASSERT_EQUAL(cfg->level, 9);
     CU_ASSERT_EQUAL(cfg->buffer_bytes, 64LL << 20);
@@ -377,7 +382,8 @@ static void test_loader_refusals(void)
 {
     expect_refusal("does_not_exist", "cannot load");
     expect_refusal("nosym", "no \"helios_plugin\" symbol");
-    expect_refusal("badmagic", "wrong magic 0x0000000000001234, the kernel's is 0x4c50534f494c4548");
+    expect_refusal("badmagic",
+                   "wrong magic 0x0000000000001234, the kernel's is 0x4c50534f494c4548");
     expect_refusal("badabi", "ABI major 2, the kernel's is 1");
     expect_refusal("badminor", "ABI minor 1 is newer than the kernel's 0");
     expect_refusal("badsig", "vendor \"acme\", the kernel's is \"heliosdb\"");

@@ -41,8 +41,7 @@ int helios_conformance_codec_register(const char *so_path, const char *const *co
    stat, 58P01 for missing files, nested names, concurrent use, HELIOS_TIER_CTL_FAIL_WRITES
    (when HELIOS_TIER_CAP_LOCAL), allocation failure in create, no leaks. The tier's root is a
    fresh temporary directory, removed afterwards. */
-int helios_conformance_storage_register(const char *so_path,
-                                        const char *const *config_overrides);
+int helios_conformance_storage_register(const char *so_path, const char *const *config_overrides);
 
 /* Run every registered CUnit suite (basic interface, verbose), print the summary, clean up the
    registry. Returns 0 when every test passed (usable as main's exit status), 1 otherwise. */

@@ -33,8 +33,7 @@ uint64_t helios_test_host_n_logs(const helios_host_t *host);
 /* Load a plugin shared object and check its descriptor as the kernel does (magic, size, ABI,
    build signature, kind). Sets *out (the descriptor inside the loaded object, never unloaded).
    On failure returns ZP002 (plugin_refused) with the reason in err. */
-int32_t helios_test_load_plugin(const char *path, const helios_plugin_t **out,
-                                helios_err_t *err);
+int32_t helios_test_load_plugin(const char *path, const helios_plugin_t **out, helios_err_t *err);
 /* Fill a config struct of desc->config_size bytes (from alloc) with the schema's defaults,
    then apply "key=value" overrides (NULL-terminated). Returns 0 or 22023. */
 int32_t helios_test_plugin_config(const helios_plugin_t *desc, const char *const *overrides,

@@ -52,11 +52,11 @@ static const helios_codec_vtable_t broken_vtable = {
 static const helios_config_key_t broken_keys[] = {
     HELIOS_CONFIG_KEY_RANGE(HELIOS_CFG_INT, "level", broken_config_t, level, 1, 9,
 #ifdef BROKEN_BADSCHEMA
-                      .default_text = "12",
+                            .default_text = "12",
 #else
-                      .default_text = "3",
+                            .default_text = "3",
 #endif
-                      .help = "a level"),
+                            .help = "a level"),
 };
 
 #ifdef BROKEN_NOSYM

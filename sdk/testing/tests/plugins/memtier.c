@@ -155,16 +155,15 @@ static int32_t memtier_put(void *inst, const char *name, const void *data, uint6
     return rc;
 }
 
-static int32_t memtier_get(void *inst, const char *name, uint64_t offset, uint64_t len,
-                           void *buf, uint64_t *n_read, helios_err_t *err)
+static int32_t memtier_get(void *inst, const char *name, uint64_t offset, uint64_t len, void *buf,
+                           uint64_t *n_read, helios_err_t *err)
 {
     memtier_t *mt = inst;
     int32_t rc = 0;
     pthread_mutex_lock(&mt->mu);
     memtier_file_t *f = memtier_find(mt, name);
     if (f == NULL) {
-        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not open file \"%s\"",
-                               name);
+        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not open file \"%s\"", name);
     } else {
         uint64_t n = offset >= f->len ? 0 : (f->len - offset < len ? f->len - offset : len);
         if (n > 0) {
@@ -189,8 +188,7 @@ static int32_t memtier_ropen(void *inst, const char *name, helios_tier_reader_t 
     pthread_mutex_lock(&mt->mu);
     memtier_file_t *f = memtier_find(mt, name);
     if (f == NULL) {
-        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not open file \"%s\"",
-                               name);
+        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not open file \"%s\"", name);
     } else if ((rd->data = mt->host->alloc(mt->host, f->len ? f->len : 1)) == NULL) {
         rc = mt->host->err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
     } else {
@@ -224,8 +222,8 @@ static void memtier_rclose(helios_tier_reader_t *r)
     r->mt->host->free(r->mt->host, r);
 }
 
-static int32_t memtier_wopen(void *inst, const char *name, uint32_t flags,
-                             helios_tier_writer_t **w, helios_err_t *err)
+static int32_t memtier_wopen(void *inst, const char *name, uint32_t flags, helios_tier_writer_t **w,
+                             helios_err_t *err)
 {
     memtier_t *mt = inst;
     int32_t rc = __atomic_load_n(&mt->fail_writes, __ATOMIC_RELAXED);
@@ -290,8 +288,7 @@ static int32_t memtier_append(helios_tier_writer_t *w, const void *data, uint64_
     pthread_mutex_lock(&mt->mu);
     memtier_file_t *f = memtier_find(mt, w->name);
     if (f == NULL) {
-        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "file \"%s\" was removed",
-                               w->name);
+        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "file \"%s\" was removed", w->name);
     } else {
         rc = memtier_grow(mt, &f->data, f->len, data, len, err);
         if (rc == 0) {
@@ -341,8 +338,7 @@ static int32_t memtier_truncate(void *inst, const char *name, uint64_t size_byte
     pthread_mutex_lock(&mt->mu);
     memtier_file_t *f = memtier_find(mt, name);
     if (f == NULL) {
-        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not truncate \"%s\"",
-                               name);
+        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not truncate \"%s\"", name);
     } else if (size_bytes < f->len) {
         f->len = size_bytes;
     }
@@ -388,16 +384,14 @@ static int32_t memtier_list(void *inst, const char *prefix, helios_tier_list_cb 
     return rc;
 }
 
-static int32_t memtier_stat(void *inst, const char *name, helios_tier_stat_t *st,
-                            helios_err_t *err)
+static int32_t memtier_stat(void *inst, const char *name, helios_tier_stat_t *st, helios_err_t *err)
 {
     memtier_t *mt = inst;
     int32_t rc = 0;
     pthread_mutex_lock(&mt->mu);
     memtier_file_t *f = memtier_find(mt, name);
     if (f == NULL) {
-        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not stat file \"%s\"",
-                               name);
+        rc = mt->host->err_set(err, HELIOS_ERR_UNDEFINED_FILE, "could not stat file \"%s\"", name);
     } else {
         st->size_bytes = f->len;
         st->mtime_us = f->mtime_us;
