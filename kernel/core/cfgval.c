@@ -296,22 +296,34 @@ void helios_cfg_free_strings(const helios_config_key_t *keys, uint32_t n, void *
 
 size_t helios_edit_distance(const char *a, const char *b)
 {
+    /* optimal string alignment: Levenshtein plus adjacent transpositions ("prot" -> "port") */
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) {
         return 64;
     }
-    size_t prev[64], cur[64];
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++) {
+        d[i][0] = i;
+    }
     for (size_t j = 0; j <= lb; j++) {
-        prev[j] = j;
+        d[0][j] = j;
     }
     for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best) {
+                best = d[i - 1][j] + 1;
+            }
+            if (d[i][j - 1] + 1 < best) {
+                best = d[i][j - 1] + 1;
+            }
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best) {
+                best = d[i - 2][j - 2] + 1;
+            }
+            d[i][j] = best;
         }
-        memcpy(prev, cur, sizeof(size_t) * (lb + 1));
     }
-    return prev[lb];
+    return d[la][lb];
 }

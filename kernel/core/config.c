@@ -614,15 +614,15 @@ static int32_t check_plugin_ref(helios_config_t *cfg, cfg_priv_t *pv, uint32_t k
         return 0;
     }
     uint32_t line = cfg_line_of(&pv->doc, path);
-    const helios_refusal_t *r = helios_registry_refusal_of(name);
-    if (r != NULL) {
-        return cfg_error(err, cfg->file, line, path, "%s plugin \"%s\" is not loaded (%s)",
-                         helios_kind_name(kind), name, r->line);
-    }
     helios_plugin_rt_t *other = helios_registry_find_name(name);
     if (other != NULL) {
         return cfg_error(err, cfg->file, line, path, "plugin \"%s\" is a %s plugin, not a %s plugin",
                          name, helios_kind_name(other->kind), helios_kind_name(kind));
+    }
+    const helios_refusal_t *r = helios_registry_refusal_of(name);
+    if (r != NULL) {
+        return cfg_error(err, cfg->file, line, path, "%s plugin \"%s\" is not loaded (%s)",
+                         helios_kind_name(kind), name, r->line);
     }
     const char *near = nearest_plugin(kind, name);
     if (near != NULL) {

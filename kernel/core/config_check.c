@@ -25,9 +25,9 @@ int32_t cfg_error(helios_err_t *err, const char *file, uint32_t line, const char
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    if (line > 0 && path != NULL && path[0] != '\0') {
+    if (line > 0 && path != NULL) {
         return helios_err_set(err, HELIOS_ERR_CONFIG_FILE_ERROR, "%s:%u: %s: %s", file, line,
-                              path, what);
+                              path[0] != '\0' ? path : "(top level)", what);
     }
     if (line > 0) {
         return helios_err_set(err, HELIOS_ERR_CONFIG_FILE_ERROR, "%s:%u: %s", file, line, what);
