@@ -9,6 +9,8 @@ sdk/testing
 sdk/examples
 plugins/codec/zstd
 plugins/codec/lz4
+plugins/protocol/postgres
+tests/fuzz/postgres
 "
 # Not yet: sdk/include/helios (hand-aligned comments; needs one whitespace-only
 # `clang-format -i sdk/include/helios/*.h` by its owner, then list it above).

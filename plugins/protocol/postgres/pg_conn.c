@@ -128,10 +128,10 @@ int32_t pg_plugin_detect(const uint8_t *buf, uint32_t len)
     if (len < 8) {
         return HELIOS_AGAIN;
     }
-    uint32_t mlen = ((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) |
-                    ((uint32_t)buf[2] << 8) | buf[3];
-    uint32_t code = ((uint32_t)buf[4] << 24) | ((uint32_t)buf[5] << 16) |
-                    ((uint32_t)buf[6] << 8) | buf[7];
+    uint32_t mlen =
+        ((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) | ((uint32_t)buf[2] << 8) | buf[3];
+    uint32_t code =
+        ((uint32_t)buf[4] << 24) | ((uint32_t)buf[5] << 16) | ((uint32_t)buf[6] << 8) | buf[7];
     if (mlen < 8 || mlen > PG_MAX_STARTUP_BYTES) {
         return HELIOS_DECLINED;
     }
@@ -146,7 +146,6 @@ int32_t pg_plugin_detect(const uint8_t *buf, uint32_t len)
     }
     return HELIOS_DECLINED;
 }
-
 
 typedef struct pg_startup {
     const char *user;
@@ -314,8 +313,10 @@ static void pg_auth_failed(pg_conn_t *c, const char *user)
 {
     pg_fatal(c, HELIOS_ERR_INVALID_PASSWORD, "password authentication failed for user \"%s\"",
              user);
-    c->host->log(c->host, HELIOS_LOG_INFO, "connection %u from %s: password authentication "
-                 "failed for user \"%s\"", c->conn_id, c->peer_addr, user);
+    c->host->log(c->host, HELIOS_LOG_INFO,
+                 "connection %u from %s: password authentication "
+                 "failed for user \"%s\"",
+                 c->conn_id, c->peer_addr, user);
 }
 
 /* Look up the verifier; 1 found, 0 unknown user (or no password). */
@@ -502,8 +503,8 @@ static int32_t pg_startup(pg_conn_t *c, int fd)
         if (pg_read_exact(c, hdr, 4, tmo) != 1) {
             goto done; /* a port scanner, a health check, or a timeout: no reply */
         }
-        uint32_t len = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) |
-                       ((uint32_t)hdr[2] << 8) | hdr[3];
+        uint32_t len =
+            ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
         if (len < 8 || len > PG_MAX_STARTUP_BYTES) {
             pg_fatal(c, HELIOS_ERR_PROTOCOL_VIOLATION, "%s", "invalid length of startup packet");
             goto done;
@@ -558,8 +559,8 @@ static int32_t pg_startup(pg_conn_t *c, int fd)
             if (accept) {
                 helios_err_t err = HELIOS_ERR_INIT;
                 if (pg_tls_accept(c, fd, &err) != 0) {
-                    c->host->log(c->host, HELIOS_LOG_INFO, "connection %u from %s: %s",
-                                 c->conn_id, c->peer_addr, err.message);
+                    c->host->log(c->host, HELIOS_LOG_INFO, "connection %u from %s: %s", c->conn_id,
+                                 c->peer_addr, err.message);
                     goto done;
                 }
             }
@@ -690,7 +691,8 @@ static void pg_loop(pg_conn_t *c)
         if (rc == PG_IO_TIMEOUT) {
             c->host->log(c->host, HELIOS_LOG_INFO,
                          "connection %u from %s: client stalled mid-message for over %u ms; "
-                         "closing", c->conn_id, c->peer_addr, c->read_timeout_ms);
+                         "closing",
+                         c->conn_id, c->peer_addr, c->read_timeout_ms);
             return;
         }
         if (rc != 1) {

@@ -272,14 +272,14 @@ int32_t pg_ext_bind(pg_conn_t *c, const uint8_t *body, size_t len)
     }
     if (n_fmt > 1 && n_fmt != n_params) {
         pg_send_errorf(c, HELIOS_SEV_ERROR, HELIOS_ERR_PROTOCOL_VIOLATION,
-                       "bind message has %d parameter formats but %d parameters", n_fmt,
-                       n_params);
+                       "bind message has %d parameter formats but %d parameters", n_fmt, n_params);
         return 1;
     }
     if ((uint32_t)n_params != s->n_params) {
         pg_send_errorf(c, HELIOS_SEV_ERROR, HELIOS_ERR_PROTOCOL_VIOLATION,
                        "bind message supplies %d parameters, but prepared statement \"%s\" "
-                       "requires %u", n_params, sname, s->n_params);
+                       "requires %u",
+                       n_params, sname, s->n_params);
         return 1;
     }
     if ((uint32_t)n_params > PG_INLINE_PARAMS) {

@@ -63,11 +63,11 @@ typedef struct pg_inst {
     helios_listener_info_t listener; /* copied; strings borrowed (they outlive the instance) */
     helios_engine_t *engine;
     const helios_session_api_t *api;
-    void *tls_ctx;                   /* SSL_CTX *, NULL when TLS is off */
-    uint8_t tls_cb_hash[64];         /* tls-server-end-point hash of our certificate */
-    uint32_t tls_cb_len;             /* 0: channel binding not offered */
-    volatile uint32_t stopping;      /* set by stop(); read by serve() loops */
-    uint8_t mock_key[32];            /* for mock SCRAM salts of unknown users */
+    void *tls_ctx;              /* SSL_CTX *, NULL when TLS is off */
+    uint8_t tls_cb_hash[64];    /* tls-server-end-point hash of our certificate */
+    uint32_t tls_cb_len;        /* 0: channel binding not offered */
+    volatile uint32_t stopping; /* set by stop(); read by serve() loops */
+    uint8_t mock_key[32];       /* for mock SCRAM salts of unknown users */
     uint32_t max_message_bytes;
     uint32_t read_timeout_ms;
 } pg_inst_t;
@@ -89,7 +89,7 @@ typedef struct pg_map {
 
 struct pg_stmt {
     helios_stmt_t *st;
-    uint32_t refs;       /* the map's reference plus one per open portal */
+    uint32_t refs; /* the map's reference plus one per open portal */
     uint32_t n_params;
     const uint32_t *param_types;
     uint32_t n_cols;
@@ -100,8 +100,8 @@ struct pg_portal {
     helios_portal_t *p;
     pg_stmt_t *stmt;
     uint32_t n_cols;
-    int16_t *formats;    /* n_cols result formats */
-    uint32_t done;       /* ran to completion */
+    int16_t *formats; /* n_cols result formats */
+    uint32_t done;    /* ran to completion */
 };
 
 /* Sink modes. */
@@ -127,7 +127,7 @@ typedef struct pg_conn {
     /* output */
     uint8_t *wbuf;
     size_t wcap, wlen;
-    size_t msg_start; /* where the message being built begins */
+    size_t msg_start;  /* where the message being built begins */
     int32_t io_failed; /* the client is gone, or we ran out of memory building output */
 
     uint32_t max_message_bytes;
@@ -145,7 +145,7 @@ typedef struct pg_conn {
     uint32_t sink_mode;
     const int16_t *cur_formats; /* extended: result formats of the portal being executed */
     uint32_t cur_n_formats;
-    uint32_t in_copy_in;        /* copy-in: a CopyData partly consumed */
+    uint32_t in_copy_in; /* copy-in: a CopyData partly consumed */
     const uint8_t *copy_pending;
     size_t copy_pending_len;
     uint32_t copy_done;
@@ -226,29 +226,29 @@ int32_t pg_password_check(const pg_verifier_t *v, const char *password);
 
 typedef struct pg_scram {
     pg_verifier_t v;
-    uint32_t mock;        /* unknown user: run the exchange, then fail */
-    uint32_t cb_flag;     /* 'n', 'y' or 'p' from the gs2 header */
-    const uint8_t *cb_data;  /* tls-server-end-point hash expected with 'p' */
+    uint32_t mock;          /* unknown user: run the exchange, then fail */
+    uint32_t cb_flag;       /* 'n', 'y' or 'p' from the gs2 header */
+    const uint8_t *cb_data; /* tls-server-end-point hash expected with 'p' */
     uint32_t cb_len;
     char client_first_bare[1024];
     char server_first[1024];
-    char nonce[512];         /* client nonce + server nonce */
+    char nonce[512]; /* client nonce + server nonce */
     uint8_t gs2_header[256];
     uint32_t gs2_len;
 } pg_scram_t;
 
 /* SCRAM results. */
 #define PG_SCRAM_OK 0
-#define PG_SCRAM_FAIL 1      /* wrong password (28P01) */
-#define PG_SCRAM_PROTOCOL 2  /* malformed exchange (08P01) */
+#define PG_SCRAM_FAIL 1     /* wrong password (28P01) */
+#define PG_SCRAM_PROTOCOL 2 /* malformed exchange (08P01) */
 
 /* pg_scram_first: parse client-first-message, produce server-first-message (NUL-terminated
    into out). server_nonce: printable, no commas. */
 int32_t pg_scram_first(pg_scram_t *s, const char *msg, size_t len, const char *server_nonce,
                        char *out, size_t cap, char *why, size_t why_cap);
 /* pg_scram_final: check client-final-message; on OK writes server-final-message to out. */
-int32_t pg_scram_final(pg_scram_t *s, const char *msg, size_t len, char *out, size_t cap,
-                       char *why, size_t why_cap);
+int32_t pg_scram_final(pg_scram_t *s, const char *msg, size_t len, char *out, size_t cap, char *why,
+                       size_t why_cap);
 /* Deterministic fake verifier for a user that does not exist. */
 void pg_scram_mock(pg_scram_t *s, const uint8_t key[32], const char *user);
 int32_t pg_random(uint8_t *buf, size_t n);

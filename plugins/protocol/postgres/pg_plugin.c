@@ -57,10 +57,10 @@ static int32_t pg_create(void *lib_state, const void *config, const helios_liste
     memcpy(&inst->listener, l, sizeof(inst->listener));
     inst->engine = engine;
     inst->api = api;
-    inst->max_message_bytes = l->max_message_bytes != 0 ? l->max_message_bytes
-                                                         : PG_DEFAULT_MAX_MESSAGE;
-    inst->read_timeout_ms = l->read_timeout_ms != 0 ? l->read_timeout_ms
-                                                     : PG_DEFAULT_READ_TIMEOUT_MS;
+    inst->max_message_bytes =
+        l->max_message_bytes != 0 ? l->max_message_bytes : PG_DEFAULT_MAX_MESSAGE;
+    inst->read_timeout_ms =
+        l->read_timeout_ms != 0 ? l->read_timeout_ms : PG_DEFAULT_READ_TIMEOUT_MS;
     if (pg_random(inst->mock_key, sizeof(inst->mock_key)) != 0) {
         host->free(host, inst);
         return host->err_set(err, HELIOS_ERR_INTERNAL_ERROR, "postgres: no random source");

@@ -156,10 +156,10 @@ int32_t pg_verifier_parse(const char *text, pg_verifier_t *v)
     if (colon2 == NULL) {
         return -1;
     }
-    if (pg_b64_decode(dollar + 1, (size_t)(colon2 - dollar - 1), v->stored_key,
-                      PG_SCRAM_KEY_LEN) != PG_SCRAM_KEY_LEN ||
-        pg_b64_decode(colon2 + 1, (size_t)(end - colon2 - 1), v->server_key,
-                      PG_SCRAM_KEY_LEN) != PG_SCRAM_KEY_LEN) {
+    if (pg_b64_decode(dollar + 1, (size_t)(colon2 - dollar - 1), v->stored_key, PG_SCRAM_KEY_LEN) !=
+            PG_SCRAM_KEY_LEN ||
+        pg_b64_decode(colon2 + 1, (size_t)(end - colon2 - 1), v->server_key, PG_SCRAM_KEY_LEN) !=
+            PG_SCRAM_KEY_LEN) {
         return -1;
     }
     v->iterations = (uint32_t)iter;
@@ -170,8 +170,8 @@ int32_t pg_verifier_parse(const char *text, pg_verifier_t *v)
 static int32_t pg_salted_password(const char *password, const uint8_t *salt, uint32_t salt_len,
                                   uint32_t iterations, uint8_t out[PG_SCRAM_KEY_LEN])
 {
-    return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len,
-                             (int)iterations, EVP_sha256(), PG_SCRAM_KEY_LEN, out) == 1
+    return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len, (int)iterations,
+                             EVP_sha256(), PG_SCRAM_KEY_LEN, out) == 1
                ? 0
                : -1;
 }
@@ -343,8 +343,8 @@ int32_t pg_scram_first(pg_scram_t *s, const char *msg, size_t len, const char *s
     return PG_SCRAM_OK;
 }
 
-int32_t pg_scram_final(pg_scram_t *s, const char *msg, size_t len, char *out, size_t cap,
-                       char *why, size_t why_cap)
+int32_t pg_scram_final(pg_scram_t *s, const char *msg, size_t len, char *out, size_t cap, char *why,
+                       size_t why_cap)
 {
     const char *end = msg + len;
     if (len < 2 || memchr(msg, 0, len) != NULL || msg[0] != 'c' || msg[1] != '=') {
@@ -359,8 +359,7 @@ int32_t pg_scram_final(pg_scram_t *s, const char *msg, size_t len, char *out, si
     int64_t cbl = pg_b64_decode(p, (size_t)(comma - p), cbind, sizeof(cbind));
     size_t want = s->gs2_len + (s->cb_flag == 'p' ? s->cb_len : 0);
     if (cbl < 0 || (size_t)cbl != want || memcmp(cbind, s->gs2_header, s->gs2_len) != 0 ||
-        (s->cb_flag == 'p' &&
-         CRYPTO_memcmp(cbind + s->gs2_len, s->cb_data, s->cb_len) != 0)) {
+        (s->cb_flag == 'p' && CRYPTO_memcmp(cbind + s->gs2_len, s->cb_data, s->cb_len) != 0)) {
         return pg_why(why, why_cap, "SCRAM channel binding check failed", PG_SCRAM_PROTOCOL);
     }
     p = comma + 1;

@@ -42,8 +42,7 @@ static void pg_tls_cb_hash(pg_inst_t *inst, SSL_CTX *ctx)
     X509 *cert = SSL_CTX_get0_certificate(ctx);
     int md_nid = 0, pk_nid = 0;
     inst->tls_cb_len = 0;
-    if (cert == NULL ||
-        !OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, &pk_nid)) {
+    if (cert == NULL || !OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, &pk_nid)) {
         return;
     }
     const EVP_MD *md = NULL;
@@ -223,8 +222,7 @@ int32_t pg_tls_accept(pg_conn_t *c, int fd, helios_err_t *err)
         short ev = e == SSL_ERROR_WANT_READ ? POLLIN : (e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0);
         if (ev == 0) {
             pg_tls_errstr(why, sizeof(why));
-            c->host->err_set(err, HELIOS_ERR_PROTOCOL_VIOLATION, "could not accept TLS: %s",
-                             why);
+            c->host->err_set(err, HELIOS_ERR_PROTOCOL_VIOLATION, "could not accept TLS: %s", why);
             goto failed;
         }
         if (pg_wait(fd, ev, (int32_t)c->read_timeout_ms) != 1) {

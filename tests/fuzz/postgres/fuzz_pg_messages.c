@@ -103,8 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     inst.engine = pg_fake_engine();
     inst.api = pg_fake_api();
     inst.listener.size = sizeof(inst.listener);
-    inst.listener.auth_method = mode == 2 ? HELIOS_AUTH_SCRAM
-                                          : (mode == 3 ? HELIOS_AUTH_PASSWORD : HELIOS_AUTH_TRUST);
+    inst.listener.auth_method =
+        mode == 2 ? HELIOS_AUTH_SCRAM : (mode == 3 ? HELIOS_AUTH_PASSWORD : HELIOS_AUTH_TRUST);
     inst.max_message_bytes = 1u << 20;
     inst.read_timeout_ms = 1000;
     memset(inst.mock_key, 7, sizeof(inst.mock_key));

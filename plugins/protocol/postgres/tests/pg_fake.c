@@ -184,8 +184,8 @@ static int32_t fk_open(helios_engine_t *eng, const helios_session_opts_t *o, hel
                             "role \"%s\" does not exist", o->user);
     }
     if (o->database != NULL && strcmp(o->database, "nodb") == 0) {
-        return fake_err_set(err, HELIOS_ERR_INVALID_CATALOG_NAME,
-                            "database \"%s\" does not exist", o->database);
+        return fake_err_set(err, HELIOS_ERR_INVALID_CATALOG_NAME, "database \"%s\" does not exist",
+                            o->database);
     }
     helios_session_t *s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -228,8 +228,20 @@ static void fk_col(helios_column_desc_t *c, const char *name, uint32_t oid, int1
 }
 
 /* Describe a toy statement; returns its kind. */
-enum { FK_EMPTY, FK_SELECT1, FK_GEN, FK_ECHO, FK_ERROR, FK_BEGIN, FK_COMMIT, FK_NOTICE,
-       FK_COPYIN, FK_COPYOUT, FK_SETTZ, FK_UNKNOWN };
+enum {
+    FK_EMPTY,
+    FK_SELECT1,
+    FK_GEN,
+    FK_ECHO,
+    FK_ERROR,
+    FK_BEGIN,
+    FK_COMMIT,
+    FK_NOTICE,
+    FK_COPYIN,
+    FK_COPYOUT,
+    FK_SETTZ,
+    FK_UNKNOWN
+};
 
 static int fk_kind(const char *sql, uint64_t *n)
 {
@@ -439,8 +451,8 @@ static int32_t fk_run_one(helios_session_t *s, const char *sql, const helios_sin
     }
     case FK_ERROR:
     default: {
-        int32_t rc = fake_err_set(err, HELIOS_ERR_SYNTAX_ERROR, "syntax error at or near \"%.20s\"",
-                                  sql);
+        int32_t rc =
+            fake_err_set(err, HELIOS_ERR_SYNTAX_ERROR, "syntax error at or near \"%.20s\"", sql);
         err->position = 1;
         fake_err_hint(err, "Try a toy command.");
         if (s->txn == 'T') {
@@ -491,8 +503,8 @@ static int32_t fk_prepare(helios_session_t *s, const char *sql, uint32_t len, ui
     text[l] = '\0';
     int kind = fk_kind(text, &n);
     if (kind == FK_ERROR || kind == FK_UNKNOWN) {
-        int32_t rc = fake_err_set(err, HELIOS_ERR_SYNTAX_ERROR, "syntax error at or near \"%.20s\"",
-                                  text);
+        int32_t rc =
+            fake_err_set(err, HELIOS_ERR_SYNTAX_ERROR, "syntax error at or near \"%.20s\"", text);
         err->position = 1;
         return rc;
     }
@@ -504,9 +516,9 @@ static int32_t fk_prepare(helios_session_t *s, const char *sql, uint32_t len, ui
     memcpy(st->sql, text, l + 1);
     for (const char *p = text; *p != '\0'; p++) {
         if (*p == '$' && st->n_params < 16) {
-            st->param_types[st->n_params] =
-                st->n_params < n_types && types[st->n_params] != 0 ? types[st->n_params]
-                                                                   : HELIOS_OID_TEXT;
+            st->param_types[st->n_params] = st->n_params < n_types && types[st->n_params] != 0
+                                                ? types[st->n_params]
+                                                : HELIOS_OID_TEXT;
             st->n_params++;
         }
     }
@@ -553,8 +565,7 @@ static int32_t fk_bind(helios_stmt_t *st, uint32_t n, const helios_param_t *para
                 if (params[i].len != 4) {
                     free(p);
                     return fake_err_set(err, HELIOS_ERR_INVALID_BINARY_REPRESENTATION,
-                                        "incorrect binary data format in bind parameter %u",
-                                        i + 1);
+                                        "incorrect binary data format in bind parameter %u", i + 1);
                 }
                 const uint8_t *d = params[i].data;
                 int32_t v = (int32_t)(((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) |

@@ -49,7 +49,8 @@ static void test_scram_rfc7677(void)
     int64_t sl = pg_b64_decode("W22ZaJ0SNY7soEsUEjb6gQ==", 24, salt, sizeof(salt));
     CU_ASSERT_EQUAL_FATAL(sl, 16);
     char verifier[256];
-    CU_ASSERT_EQUAL_FATAL(pg_verifier_make("pencil", salt, 16, 4096, verifier, sizeof(verifier)), 0);
+    CU_ASSERT_EQUAL_FATAL(pg_verifier_make("pencil", salt, 16, 4096, verifier, sizeof(verifier)),
+                          0);
     pg_scram_t s;
     memset(&s, 0, sizeof(s));
     CU_ASSERT_EQUAL_FATAL(pg_verifier_parse(verifier, &s.v), 0);
@@ -59,8 +60,8 @@ static void test_scram_rfc7677(void)
 
     char out[512], why[128];
     const char *cf = "n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
-    CU_ASSERT_EQUAL_FATAL(pg_scram_first(&s, cf, strlen(cf), "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0",
-                                         out, sizeof(out), why, sizeof(why)),
+    CU_ASSERT_EQUAL_FATAL(pg_scram_first(&s, cf, strlen(cf), "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", out,
+                                         sizeof(out), why, sizeof(why)),
                           PG_SCRAM_OK);
     CU_ASSERT_STRING_EQUAL(out, "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
                                 "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
@@ -88,8 +89,9 @@ static void test_scram_rfc7677(void)
     CU_ASSERT_EQUAL(pg_scram_final(&s, badc, strlen(badc), out, sizeof(out), why, sizeof(why)),
                     PG_SCRAM_PROTOCOL);
     /* malformed first messages */
-    const char *firsts[] = {"", "x,,n=,r=a", "n,a=u,n=,r=a", "n,,m=x,n=,r=a", "n,,n=", "n,,n=,r=",
-                            "p=tls-unique,,n=,r=abc", "p=tls-server-end-point,,n=,r=abc"};
+    const char *firsts[] = {
+        "",      "x,,n=,r=a", "n,a=u,n=,r=a",           "n,,m=x,n=,r=a",
+        "n,,n=", "n,,n=,r=",  "p=tls-unique,,n=,r=abc", "p=tls-server-end-point,,n=,r=abc"};
     for (size_t i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
         pg_scram_t t = saved;
         CU_ASSERT_EQUAL(pg_scram_first(&t, firsts[i], strlen(firsts[i]), "sn", out, sizeof(out),
@@ -238,8 +240,8 @@ static int cli_read(cli_t *c)
         return -1;
     }
     c->type = hdr[0];
-    uint32_t l = ((uint32_t)hdr[1] << 24) | ((uint32_t)hdr[2] << 16) | ((uint32_t)hdr[3] << 8) |
-                 hdr[4];
+    uint32_t l =
+        ((uint32_t)hdr[1] << 24) | ((uint32_t)hdr[2] << 16) | ((uint32_t)hdr[3] << 8) | hdr[4];
     if (l < 4 || l - 4 >= sizeof(c->body)) {
         return -1;
     }
@@ -644,8 +646,8 @@ static void test_copy(void)
 
 /* SCRAM client side, as libpq does it. */
 static void scram_client_proof(const char *password, const char *client_first_bare,
-                               const char *server_first, const char *final_wo_proof,
-                               char *proof64, uint8_t server_sig[32])
+                               const char *server_first, const char *final_wo_proof, char *proof64,
+                               uint8_t server_sig[32])
 {
     char salt64[64] = {0};
     unsigned iter = 0;
