@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helios/conformance.h"
 #include "helios/storage.h"
 #include "helios/testing.h"
 
@@ -48,7 +49,7 @@ static void close_tier(void)
     desc->fini(lib);
     CU_ASSERT_EQUAL(helios_test_host_live_allocs(host), 0);
     helios_test_host_free(host);
-    free(cfg);
+    helios_test_plugin_config_free(cfg);
     inst = NULL;
 }
 
@@ -360,6 +361,10 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS) {
         return 1;
     }
+    /* the SDK's contract for every storage tier, then this tier's own cases */
+    helios_conformance_storage_register(TIER_SO, NULL);
+    const char *nosync[] = {"fsync=false", NULL};
+    helios_conformance_storage_register(TIER_SO, nosync);
     CU_pSuite s = CU_add_suite(TIER_NAME, suite_init, suite_clean);
     CU_add_test(s, "descriptor", test_descriptor);
     CU_add_test(s, "put_get", test_put_get);
@@ -371,9 +376,5 @@ int main(void)
     CU_add_test(s, "fail_writes", test_fail_writes);
     CU_add_test(s, "path_override", test_path_override);
     CU_add_test(s, "start_on_file", test_start_on_file);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return failed == 0 ? 0 : 1;
+    return helios_test_run_cunit();
 }
