@@ -5,7 +5,9 @@
  *   heliosdb --check-config FILE        check a config file: exit 0, or 2 with one line
  *   heliosdb --print-default-config     print the embedded default config
  *   heliosdb --version
- *   heliosdb plugins [--config FILE]    list the plugins found and why any was refused
+ *   heliosdb plugins [--keys] [--config FILE]
+ *                                       list the plugins found (--keys: and their config keys)
+ *                                       and why any was refused
  *
  * Exit status: 0 after a clean run or a graceful shutdown, 1 when the server could not start,
  * 2 for a usage or config error.
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cfgval.h"
 #include "core/config.h"
 #include "core/engine.h"
 #include "core/host.h"
@@ -38,7 +41,7 @@ static void usage(FILE *f)
                "       heliosdb --check-config FILE\n"
                "       heliosdb --print-default-config\n"
                "       heliosdb --version\n"
-               "       heliosdb plugins [--config FILE]\n");
+               "       heliosdb plugins [--keys] [--config FILE]\n");
 }
 
 static double elapsed_ms(const struct timespec *t0)
@@ -81,7 +84,23 @@ static int load_config(const char *file, int log_refusals, helios_config_t **out
     return 0;
 }
 
-static int cmd_plugins(const char *file)
+static void print_keys(const helios_plugin_t *d)
+{
+    for (uint32_t i = 0; i < d->n_config_keys; i++) {
+        const helios_config_key_t *k = &d->config_keys[i];
+        char range[64] = "";
+        if (k->min <= k->max) {
+            snprintf(range, sizeof(range), " [%lld, %lld]", (long long)k->min,
+                     (long long)k->max);
+        }
+        printf("    %-20s %-8s default %s%s%s%s%s\n", k->key, helios_cfg_type_name(k->type),
+               k->default_text != NULL ? k->default_text : "(unset)", range,
+               (k->flags & HELIOS_CFG_REQUIRED) ? " required" : "",
+               k->help != NULL ? "  " : "", k->help != NULL ? k->help : "");
+    }
+}
+
+static int cmd_plugins(const char *file, int keys)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -106,6 +125,9 @@ static int cmd_plugins(const char *file)
         snprintf(abi, sizeof(abi), "%u.%u", p->desc->abi_major, p->desc->abi_minor);
         printf("%-10s %-12s %-10s %-5s %s\n", helios_kind_name(p->kind), p->name,
                p->desc->version != NULL ? p->desc->version : "-", abi, p->path);
+        if (keys) {
+            print_keys(p->desc);
+        }
     }
     for (helios_refusal_t *r = helios_registry_refusals(); r != NULL; r = r->next, n_bad++) {
         printf("%-10s %-12s %-10s %-5s %s\n", "refused", r->name != NULL ? r->name : "-", "-",
@@ -197,7 +219,7 @@ static int cmd_serve(const char *file)
 int main(int argc, char **argv)
 {
     const char *config = NULL;
-    int plugins = 0;
+    int plugins = 0, keys = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--version") == 0) {
@@ -226,11 +248,13 @@ int main(int argc, char **argv)
             config = a + 9;
         } else if (strcmp(a, "plugins") == 0 && !plugins) {
             plugins = 1;
+        } else if (strcmp(a, "--keys") == 0 && plugins) {
+            keys = 1;
         } else {
             fprintf(stderr, "heliosdb: unknown argument \"%s\"\n", a);
             usage(stderr);
             return EXIT_CONFIG;
         }
     }
-    return plugins ? cmd_plugins(config) : cmd_serve(config);
+    return plugins ? cmd_plugins(config, keys) : cmd_serve(config);
 }
