@@ -151,7 +151,8 @@ typedef struct pg_startup {
     const char *user;
     const char *database;
     const char *application_name;
-    char *options; /* the client's options plus "-c name=value" for other settings */
+    uint8_t *packet; /* a copy of the StartupMessage body; the strings above point into it */
+    char *options;   /* the client's options plus "-c name=value" for other settings */
     size_t opt_len, opt_cap;
     char client_encoding[32];
     const char *unknown_pq[16]; /* _pq_.* options to report in NegotiateProtocolVersion */
@@ -573,7 +574,16 @@ static int32_t pg_startup(pg_conn_t *c, int fd)
                      "unsupported frontend protocol %s: server supports 3.0", v);
             goto done;
         }
-        if (pg_parse_startup(c, c->msg + 4, len - 4, &su) != 0) {
+        /* the parsed strings point into the packet, which must outlive the authentication
+           exchange (that reuses c->msg) and the session's open */
+        su.packet = c->host->alloc(c->host, len - 4 + 1);
+        if (su.packet == NULL) {
+            pg_fatal(c, HELIOS_ERR_OUT_OF_MEMORY, "%s", "out of memory");
+            goto done;
+        }
+        memcpy(su.packet, c->msg + 4, len - 4);
+        su.packet[len - 4] = 0;
+        if (pg_parse_startup(c, su.packet, len - 4, &su) != 0) {
             goto done;
         }
         if ((code & 0xffffu) != 0 || su.n_unknown_pq > 0) {
@@ -633,6 +643,7 @@ static int32_t pg_startup(pg_conn_t *c, int fd)
     ret = pg_flush(c) == 0 ? 1 : 0;
 done:
     c->host->free(c->host, su.options);
+    c->host->free(c->host, su.packet);
     return ret;
 }
 

@@ -179,6 +179,13 @@ static int32_t fk_open(helios_engine_t *eng, const helios_session_opts_t *o, hel
                        helios_err_t *err)
 {
     (void)eng;
+    snprintf(fake_stats.last_user, sizeof(fake_stats.last_user), "%s", o->user);
+    snprintf(fake_stats.last_database, sizeof(fake_stats.last_database), "%s",
+             o->database != NULL ? o->database : "(null)");
+    snprintf(fake_stats.last_options, sizeof(fake_stats.last_options), "%s",
+             o->options != NULL ? o->options : "(null)");
+    snprintf(fake_stats.last_app, sizeof(fake_stats.last_app), "%s",
+             o->application_name != NULL ? o->application_name : "(null)");
     if (strcmp(o->user, "nouser") == 0) {
         return fake_err_set(err, HELIOS_ERR_INVALID_AUTHORIZATION_SPECIFICATION,
                             "role \"%s\" does not exist", o->user);

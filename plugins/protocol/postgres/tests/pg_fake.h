@@ -27,6 +27,7 @@ typedef struct pg_fake_stats {
     uint32_t sessions_open;
     uint32_t cancel_pid, cancel_secret, n_cancels;
     uint64_t copy_bytes;
+    char last_user[64], last_database[64], last_options[256], last_app[64];
 } pg_fake_stats_t;
 
 helios_host_t *pg_fake_host(void);

@@ -717,10 +717,18 @@ static int scram_login(const char *user, const char *password, char *errcode)
         CU_ASSERT_EQUAL(c->body[3], 0);
         char types[64];
         CU_ASSERT_EQUAL(cli_until_ready(c, types, sizeof(types)), 'I');
+        /* the session was opened for the startup packet's user and database */
+        CU_ASSERT_STRING_EQUAL(pg_fake_stats()->last_user, user);
+        CU_ASSERT_STRING_EQUAL(pg_fake_stats()->last_database, user);
+        CU_ASSERT_STRING_EQUAL(pg_fake_stats()->last_options, "-c DateStyle=ISO,\\ DMY");
+        CU_ASSERT_STRING_EQUAL(pg_fake_stats()->last_app, "unit test");
         ok = 1;
     } else {
         CU_ASSERT_EQUAL(c->type, 'E');
         snprintf(errcode, 6, "%s", cli_field(c, 'C'));
+        char want[128];
+        snprintf(want, sizeof(want), "password authentication failed for user \"%s\"", user);
+        CU_ASSERT_STRING_EQUAL(cli_field(c, 'M'), want);
         CU_ASSERT_STRING_EQUAL(cli_field(c, 'S'), "FATAL");
         CU_ASSERT_EQUAL(cli_read(c), -1); /* and closed */
     }
@@ -752,9 +760,15 @@ static void test_password_login(void)
         if (attempt == 0) {
             CU_ASSERT_EQUAL(c->type, 'R');
             CU_ASSERT_EQUAL(c->body[3], 0);
+            char types[64];
+            CU_ASSERT_EQUAL(cli_until_ready(c, types, sizeof(types)), 'I');
+            CU_ASSERT_STRING_EQUAL(pg_fake_stats()->last_user, "alice");
+            CU_ASSERT_STRING_EQUAL(pg_fake_stats()->last_database, "db");
         } else {
             CU_ASSERT_EQUAL(c->type, 'E');
             CU_ASSERT_STRING_EQUAL(cli_field(c, 'C'), "28P01");
+            CU_ASSERT_STRING_EQUAL(cli_field(c, 'M'),
+                                   "password authentication failed for user \"alice\"");
             CU_ASSERT_EQUAL(cli_read(c), -1);
         }
         cli_end(c);
