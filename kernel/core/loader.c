@@ -586,6 +586,7 @@ int32_t helios_registry_init_all(int log_refusals, helios_err_t *err)
         }
         helios_err_t e = HELIOS_ERR_INIT;
         int32_t rc = helios_registry_config_defaults(p, &e);
+        p->host.config = p->config;
         if (rc == 0 && p->desc->init != NULL) {
             rc = p->desc->init(&p->host, p->config, &p->lib_state, &e);
             if (rc != 0 && e.code == 0) {

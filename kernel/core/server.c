@@ -229,7 +229,7 @@ static void accept_cb(struct ev_loop *lp, ev_io *w, int revents)
         }
         s->fd = fd;
         s->l = l;
-        snprintf(s->peer, sizeof(s->peer), "%s:%s", host, serv);
+        snprintf(s->peer, sizeof(s->peer), "%.46s:%.8s", host, serv);
         s->ci.size = sizeof(s->ci);
         s->ci.fd = fd;
         s->ci.peer_addr = s->peer;
@@ -303,9 +303,9 @@ static int32_t bind_listener(listener_t *l, helios_err_t *err)
                     NI_NUMERICHOST | NI_NUMERICSERV);
     }
     if (sa.ss_family == AF_INET6) {
-        snprintf(l->addr, sizeof(l->addr), "[%s]:%s", host, serv);
+        snprintf(l->addr, sizeof(l->addr), "[%.64s]:%.8s", host, serv);
     } else {
-        snprintf(l->addr, sizeof(l->addr), "%s:%s", host, serv);
+        snprintf(l->addr, sizeof(l->addr), "%.64s:%.8s", host, serv);
     }
     l->fd = fd;
     l->info.port = (uint32_t)atoi(serv);
