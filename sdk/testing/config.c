@@ -3,6 +3,7 @@
  * defaults (parsed like user input), then "key=value" overrides, with units and bounds.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,13 @@
 
 typedef struct unit {
     const char *name;
-    int64_t mult;
-    uint32_t is_time; /* 1: duration (ms base), 0: size (byte base) */
+    int64_t mult;     /* bytes, or microseconds for durations */
+    uint32_t is_time; /* 1: duration, 0: size */
 } unit_t;
 
-/* Sizes are binary (k = KiB = 1024) as in PostgreSQL's "kB"; durations count milliseconds. */
+/* The kernel's units (kernel/core/cfgval.c), so a plugin's tests accept exactly what the
+   server accepts: sizes are binary (k = KiB = 1024, as PostgreSQL's "kB"); a bare duration is
+   milliseconds and sub-millisecond durations round up. Integers only: no fractions. */
 static const unit_t units[] = {
     {"B", 1, 0},
     {"k", 1024, 0},
@@ -34,116 +37,84 @@ static const unit_t units[] = {
     {"T", 1024LL * 1024 * 1024 * 1024, 0},
     {"TB", 1024LL * 1024 * 1024 * 1024, 0},
     {"TiB", 1024LL * 1024 * 1024 * 1024, 0},
-    {"ms", 1, 1},
-    {"s", 1000, 1},
-    {"min", 60 * 1000, 1},
-    {"h", 3600 * 1000, 1},
-    {"d", 86400LL * 1000, 1},
+    {"us", 1, 1},
+    {"ms", 1000, 1},
+    {"s", 1000000, 1},
+    {"sec", 1000000, 1},
+    {"m", 60000000, 1},
+    {"min", 60000000, 1},
+    {"h", 3600000000LL, 1},
+    {"d", 86400000000LL, 1},
 };
 
-static const char *type_name(uint32_t type)
+static int32_t bad_number(uint32_t type, const char *text, helios_err_t *err)
 {
     switch (type) {
-    case HELIOS_CFG_BOOL:
-        return "boolean";
-    case HELIOS_CFG_INT:
-        return "integer";
-    case HELIOS_CFG_STRING:
-        return "string";
-    case HELIOS_CFG_ENUM:
-        return "enum";
     case HELIOS_CFG_SIZE:
-        return "size";
+        return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                       "expected a size such as 4096, 64kB, 64MiB or 1GiB, got "
+                                       "\"%.200s\"",
+                                       text);
     case HELIOS_CFG_DURATION:
-        return "duration";
+        return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                       "expected a duration such as 250ms, 5s, 2min or 1h, got "
+                                       "\"%.200s\"",
+                                       text);
     default:
-        return "unknown";
+        return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                       "expected an integer, got \"%.200s\"", text);
     }
 }
 
-/* "<digits>[.<digits>][ ]<unit>"; the result must be a whole number of the base unit. */
+/* "[sign]<digits>[ ]<unit>" for INT, SIZE and DURATION. */
 static int32_t parse_number(uint32_t type, const char *text, int64_t *out, helios_err_t *err)
 {
     const char *p = text;
-    int neg = 0;
-    __int128 whole = 0, frac = 0, frac_div = 1;
-    int n_digits = 0;
     while (isspace((unsigned char)*p)) {
         p++;
     }
-    if (*p == '-' || *p == '+') {
-        neg = *p == '-';
-        p++;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(p, &end, 10);
+    if (end == p || errno != 0) {
+        return bad_number(type, text, err);
     }
-    for (; isdigit((unsigned char)*p); p++, n_digits++) {
-        whole = whole * 10 + (*p - '0');
-        if (whole > INT64_MAX) {
-            goto out_of_range;
-        }
+    while (isspace((unsigned char)*end)) {
+        end++;
     }
-    if (*p == '.') {
-        p++;
-        for (; isdigit((unsigned char)*p); p++, n_digits++) {
-            if (frac_div < (__int128)1000000000000000000LL) {
-                frac = frac * 10 + (*p - '0');
-                frac_div *= 10;
-            }
-        }
-    }
-    if (n_digits == 0) {
-        return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                       "invalid %s value \"%s\"", type_name(type), text);
-    }
-    while (*p == ' ') {
-        p++;
-    }
-    const char *u = p;
-    size_t ulen = strlen(u);
-    while (ulen > 0 && isspace((unsigned char)u[ulen - 1])) {
+    size_t ulen = strlen(end);
+    while (ulen > 0 && isspace((unsigned char)end[ulen - 1])) {
         ulen--;
     }
-    int64_t mult = 1;
-    if (ulen > 0) {
-        const unit_t *found = NULL;
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-            if (strlen(units[i].name) == ulen && strncmp(units[i].name, u, ulen) == 0) {
-                found = &units[i];
-                break;
-            }
+    if (ulen == 0) {
+        *out = (int64_t)v; /* bytes, milliseconds, or a plain integer */
+        return 0;
+    }
+    const unit_t *u = NULL;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strlen(units[i].name) == ulen && strncmp(units[i].name, end, ulen) == 0) {
+            u = &units[i];
+            break;
         }
-        if (found == NULL || (type == HELIOS_CFG_SIZE && found->is_time) ||
-            (type == HELIOS_CFG_DURATION && !found->is_time)) {
-            helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                    "invalid unit in %s value \"%s\"", type_name(type), text);
-            if (err != NULL) {
-                snprintf(err->hint, sizeof(err->hint), "%s",
-                         type == HELIOS_CFG_DURATION ? "Valid units are ms, s, min, h and d."
-                         : type == HELIOS_CFG_SIZE
-                             ? "Valid units are B, k (KiB), M (MiB), G (GiB) and T (TiB)."
-                             : "Valid units are B, k, M, G, T (sizes) and ms, s, min, h, d.");
-            }
-            return HELIOS_ERR_INVALID_PARAMETER_VALUE;
+    }
+    if (u == NULL || (type == HELIOS_CFG_SIZE && u->is_time) ||
+        (type == HELIOS_CFG_DURATION && !u->is_time)) {
+        return bad_number(type, text, err);
+    }
+    if (v > INT64_MAX / u->mult || v < INT64_MIN / u->mult) {
+        return bad_number(type, text, err);
+    }
+    int64_t scaled = (int64_t)v * u->mult;
+    if (u->is_time) {
+        /* microseconds to milliseconds: durations round up, plain integers truncate */
+        int64_t ms = scaled / 1000;
+        if (type == HELIOS_CFG_DURATION && scaled % 1000 > 0) {
+            ms++;
         }
-        mult = found->mult;
+        scaled = ms;
     }
-    __int128 scaled_frac = frac * mult;
-    if (scaled_frac % frac_div != 0) {
-        return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                       "%s value \"%s\" is not a whole number of %s",
-                                       type_name(type), text,
-                                       type == HELIOS_CFG_DURATION ? "milliseconds"
-                                       : type == HELIOS_CFG_SIZE   ? "bytes"
-                                                                   : "units");
-    }
-    __int128 v = whole * mult + scaled_frac / frac_div;
-    if (v > INT64_MAX) {
-        goto out_of_range;
-    }
-    *out = neg ? -(int64_t)v : (int64_t)v;
+    *out = scaled;
     return 0;
-out_of_range:
-    return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                   "%s value \"%s\" is out of range", type_name(type), text);
 }
 
 int32_t helios_test_parse_value(uint32_t type, const char *text, const char *const *enum_names,
