@@ -52,6 +52,17 @@ static int32_t check_members(const char *path, const helios_plugin_t *d, const m
     return 0;
 }
 
+static int32_t check_pair(const char *path, const helios_plugin_t *d, const member_check_t p[2],
+                          helios_err_t *err)
+{
+    if ((p[0].fn == NULL) != (p[1].fn == NULL)) {
+        return REFUSE("\"%s\": plugin \"%s\": vtable members \"%s\" and \"%s\" must be both set "
+                      "or both NULL, \"%s\" is NULL",
+                      path, d->name, p[0].name, p[1].name, p[0].fn == NULL ? p[0].name : p[1].name);
+    }
+    return 0;
+}
+
 #define FN(vt, member)                                                                             \
     {                                                                                              \
 #member, (const void *)(uintptr_t)(vt)->member                                             \
@@ -82,35 +93,39 @@ static int32_t check_vtable(const char *path, const helios_plugin_t *d, helios_e
         return REFUSE("\"%s\": plugin \"%s\": vtable size %u is smaller than ABI 1.0's %zu", path,
                       d->name, have, need);
     }
+    /* Required members and optional pairs (both set or both NULL), as the kernel's loader
+       (kernel/core/loader.c) checks them. */
     switch (d->kind) {
     case HELIOS_KIND_PROTOCOL: {
         const helios_protocol_vtable_t *vt = d->vtable;
-        member_check_t m[] = {FN(vt, create), FN(vt, start), FN(vt, stop), FN(vt, destroy),
-                              FN(vt, serve)};
-        return check_members(path, d, m, sizeof(m) / sizeof(m[0]), err);
+        member_check_t m[] = {FN(vt, create), FN(vt, destroy), FN(vt, serve)};
+        member_check_t pair[] = {FN(vt, start), FN(vt, stop)};
+        int32_t rc = check_members(path, d, m, sizeof(m) / sizeof(m[0]), err);
+        return rc != 0 ? rc : check_pair(path, d, pair, err);
     }
     case HELIOS_KIND_STORAGE: {
         const helios_storage_vtable_t *vt = d->vtable;
-        member_check_t m[] = {FN(vt, create), FN(vt, start),  FN(vt, stop),     FN(vt, destroy),
-                              FN(vt, put),    FN(vt, get),    FN(vt, ropen),    FN(vt, read),
-                              FN(vt, rclose), FN(vt, wopen),  FN(vt, append),   FN(vt, wsync),
-                              FN(vt, wclose), FN(vt, remove), FN(vt, truncate), FN(vt, list),
-                              FN(vt, stat)};
-        return check_members(path, d, m, sizeof(m) / sizeof(m[0]), err);
+        member_check_t m[] = {FN(vt, create), FN(vt, destroy), FN(vt, put),    FN(vt, get),
+                              FN(vt, ropen),  FN(vt, read),    FN(vt, rclose), FN(vt, wopen),
+                              FN(vt, append), FN(vt, wsync),   FN(vt, wclose), FN(vt, remove),
+                              FN(vt, list),   FN(vt, stat)};
+        member_check_t pair[] = {FN(vt, start), FN(vt, stop)};
+        int32_t rc = check_members(path, d, m, sizeof(m) / sizeof(m[0]), err);
+        return rc != 0 ? rc : check_pair(path, d, pair, err);
     }
     case HELIOS_KIND_CODEC: {
         const helios_codec_vtable_t *vt = d->vtable;
         member_check_t m[] = {FN(vt, create), FN(vt, destroy)};
+        member_check_t pair[] = {FN(vt, encode), FN(vt, decode)};
         member_check_t mb[] = {FN(vt, bound), FN(vt, compress), FN(vt, decompress)};
         member_check_t mc[] = {FN(vt, estimate), FN(vt, encode), FN(vt, decode)};
         int32_t rc = check_members(path, d, m, 2, err);
+        if (rc == 0) {
+            rc = check_pair(path, d, pair, err);
+        }
         if (rc == 0 && (vt->caps & (HELIOS_CODEC_CAP_BYTES | HELIOS_CODEC_CAP_COLUMN)) == 0) {
             rc = REFUSE("\"%s\": plugin \"%s\": codec caps 0x%x name neither BYTES nor COLUMN",
                         path, d->name, vt->caps);
-        }
-        if (rc == 0 && vt->codec_id == HELIOS_CODEC_ID_RAW) {
-            rc = REFUSE("\"%s\": plugin \"%s\": codec id 0 is reserved for raw blocks", path,
-                        d->name);
         }
         if (rc == 0 && (vt->caps & HELIOS_CODEC_CAP_BYTES)) {
             rc = check_members(path, d, mb, 3, err);
@@ -118,13 +133,19 @@ static int32_t check_vtable(const char *path, const helios_plugin_t *d, helios_e
         if (rc == 0 && (vt->caps & HELIOS_CODEC_CAP_COLUMN)) {
             rc = check_members(path, d, mc, 3, err);
         }
+        if (rc == 0 && vt->codec_id == HELIOS_CODEC_ID_RAW) {
+            rc = REFUSE("\"%s\": plugin \"%s\": codec id 0 is reserved for raw blocks", path,
+                        d->name);
+        }
         return rc;
     }
     case HELIOS_KIND_CONSENSUS: {
         const helios_consensus_vtable_t *vt = d->vtable;
-        member_check_t m[] = {FN(vt, create), FN(vt, start), FN(vt, stop), FN(vt, destroy),
-                              FN(vt, propose)};
-        return check_members(path, d, m, sizeof(m) / sizeof(m[0]), err);
+        member_check_t m[] = {FN(vt, create),  FN(vt, start),   FN(vt, stop),
+                              FN(vt, destroy), FN(vt, propose), FN(vt, leader)};
+        member_check_t pair[] = {FN(vt, add_member), FN(vt, remove_member)};
+        int32_t rc = check_members(path, d, m, sizeof(m) / sizeof(m[0]), err);
+        return rc != 0 ? rc : check_pair(path, d, pair, err);
     }
     default: {
         const helios_placement_vtable_t *vt = d->vtable;

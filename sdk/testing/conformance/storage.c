@@ -32,6 +32,19 @@ static int32_t tier_create(const conf_ctx_t *c, const char *root, void **inst, h
     return vt_of(c)->create(c->lib, c->config, &opts, inst, err);
 }
 
+/* start and stop are an optional pair (a tier with nothing to open may leave both NULL). */
+static int32_t tier_start(const conf_ctx_t *c, void *inst, helios_err_t *err)
+{
+    return vt_of(c)->start != NULL ? vt_of(c)->start(inst, err) : 0;
+}
+
+static void tier_stop(const conf_ctx_t *c, void *inst)
+{
+    if (vt_of(c)->stop != NULL) {
+        tier_stop(c, inst);
+    }
+}
+
 static int storage_suite_init(void)
 {
     conf_ctx_t *c = conf_current();
@@ -45,7 +58,7 @@ static int storage_suite_init(void)
         fprintf(stderr, "conformance: create failed: %s\n", err.message);
         return 1;
     }
-    if (vt_of(c)->start(c->inst, &err) != 0) {
+    if (tier_start(c, c->inst, &err) != 0) {
         fprintf(stderr, "conformance: start failed: %s\n", err.message);
         return 1;
     }
@@ -56,7 +69,7 @@ static int storage_suite_cleanup(void)
 {
     conf_ctx_t *c = conf_current();
     if (c->inst != NULL) {
-        vt_of(c)->stop(c->inst);
+        tier_stop(c, c->inst);
         vt_of(c)->destroy(c->inst);
         c->inst = NULL;
     }
@@ -157,9 +170,9 @@ static void test_lifecycle(void)
     /* start, a second stop (idempotent), destroy */
     inst = NULL;
     CU_ASSERT_EQUAL_FATAL(tier_create(c, root, &inst, &err), 0);
-    CU_ASSERT_EQUAL(vt_of(c)->start(inst, &err), 0);
-    vt_of(c)->stop(inst);
-    vt_of(c)->stop(inst);
+    CU_ASSERT_EQUAL(tier_start(c, inst, &err), 0);
+    tier_stop(c, inst);
+    tier_stop(c, inst);
     vt_of(c)->destroy(inst);
     CU_ASSERT_EQUAL(helios_test_host_live_allocs(c->host), before);
 }
@@ -180,14 +193,14 @@ static void test_allocation_failure(void)
             CU_ASSERT_EQUAL(rc, HELIOS_ERR_OUT_OF_MEMORY);
             CU_ASSERT_PTR_NULL(inst);
         } else {
-            rc = vt_of(c)->start(inst, &err);
+            rc = tier_start(c, inst, &err);
             if (rc == 0) {
                 rc = vt_of(c)->put(inst, "oom/file", "abc", 3, &err);
             }
             if (rc != 0) {
                 CU_ASSERT_EQUAL(rc, HELIOS_ERR_OUT_OF_MEMORY);
             }
-            vt_of(c)->stop(inst);
+            tier_stop(c, inst);
             vt_of(c)->destroy(inst);
         }
         helios_test_host_fail_alloc(c->host, 0);
@@ -369,7 +382,9 @@ static void test_missing_file(void)
     memset(&err, 0, sizeof(err));
     CU_ASSERT_EQUAL(vt_of(c)->stat(c->inst, "missing", &st, &err), HELIOS_ERR_UNDEFINED_FILE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "missing"));
-    CU_ASSERT_EQUAL(vt_of(c)->truncate(c->inst, "missing", 0, &err), HELIOS_ERR_UNDEFINED_FILE);
+    if (vt_of(c)->truncate != NULL) {
+        CU_ASSERT_EQUAL(vt_of(c)->truncate(c->inst, "missing", 0, &err), HELIOS_ERR_UNDEFINED_FILE);
+    }
     /* removing a missing file is not an error */
     CU_ASSERT_EQUAL(vt_of(c)->remove(c->inst, "missing", &err), 0);
     CU_ASSERT_EQUAL(vt_of(c)->remove(c->inst, "no/such/dir/file", &err), 0);
@@ -484,6 +499,11 @@ static void test_truncate(void)
     helios_err_t err = HELIOS_ERR_INIT;
     helios_tier_stat_t st;
     char buf[256];
+    if (vt_of(c)->truncate == NULL) {
+        /* the WAL's torn tails are cut with truncate: a tier that takes appends needs it */
+        CU_ASSERT_EQUAL(vt_of(c)->caps & HELIOS_TIER_CAP_APPEND, 0);
+        return;
+    }
     CU_ASSERT_EQUAL_FATAL(put_text(c, "trunc.log", "0123456789abcdef"), 0);
     CU_ASSERT_EQUAL(vt_of(c)->truncate(c->inst, "trunc.log", 10, &err), 0);
     CU_ASSERT_EQUAL(stat_of(c, "trunc.log", &st), 0);
@@ -639,7 +659,7 @@ static void test_fail_writes(void)
 static void test_no_leaks(void)
 {
     conf_ctx_t *c = conf_current();
-    vt_of(c)->stop(c->inst);
+    tier_stop(c, c->inst);
     vt_of(c)->destroy(c->inst);
     c->inst = NULL;
     CU_ASSERT(conf_fini_and_check_leaks(c));
