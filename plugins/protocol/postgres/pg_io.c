@@ -164,6 +164,9 @@ int32_t pg_read_message(pg_conn_t *c, uint8_t *type, uint32_t *len, helios_err_t
 {
     /* Wait, idle, for the first byte, polling the stop flag. */
     uint32_t waited_ms = 0;
+    if (c->inst->stopping || c->host->shutting_down(c->host)) {
+        return 0; /* also between pipelined messages: shutdown does not wait for a batch */
+    }
     while (c->rpos == c->rlen && (c->tr.pending == NULL || c->tr.pending(c->tr.ctx) == 0)) {
         if (c->inst->stopping || c->host->shutting_down(c->host)) {
             return 0;
