@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "helios/conformance.h"
+#include "helios/faulttier.h"
 #include "helios/testing.h"
 
 static const char *plugin_dir = ".";
@@ -396,6 +397,175 @@ static void test_loader_refusals(void)
     expect_refusal("badschema", "default 12 of config key \"level\" is outside its range 1 .. 9");
 }
 
+/* ---- fault tier --------------------------------------------------------------------------- */
+
+typedef struct tier_fixture {
+    const helios_plugin_t *desc;
+    const helios_storage_vtable_t *vt;
+    helios_host_t *host;
+    void *lib;
+    void *inner;
+    helios_fault_tier_t *ft;
+    const helios_storage_vtable_t *fvt;
+    void *f;
+} tier_fixture_t;
+
+static int tier_open(tier_fixture_t *t)
+{
+    char path[512];
+    helios_err_t err = HELIOS_ERR_INIT;
+    helios_tier_options_t opts = {sizeof(opts), 0, "/nonexistent", "test"};
+    memset(t, 0, sizeof(*t));
+    plugin_path(path, sizeof(path), "memtier");
+    if (helios_test_load_plugin(path, &t->desc, &err) != 0) {
+        return -1;
+    }
+    t->vt = t->desc->vtable;
+    t->host = helios_test_host_new("memtier", NULL, NULL);
+    if (helios_test_plugin_init(t->desc, t->host, NULL, &t->lib, &err) != 0 ||
+        t->vt->create(t->lib, NULL, &opts, &t->inner, &err) != 0 ||
+        t->vt->start(t->inner, &err) != 0 || helios_fault_tier_new(t->vt, t->inner, &t->ft) != 0) {
+        return -1;
+    }
+    t->fvt = helios_fault_tier_vtable(t->ft);
+    t->f = helios_fault_tier_inst(t->ft);
+    return 0;
+}
+
+static void tier_close(tier_fixture_t *t)
+{
+    helios_fault_tier_free(t->ft);
+    t->vt->stop(t->inner);
+    t->vt->destroy(t->inner);
+    CU_ASSERT_EQUAL(helios_test_host_live_allocs(t->host), 0);
+    helios_test_host_free(t->host);
+}
+
+static int32_t tier_read_all(tier_fixture_t *t, const char *name, char *buf, uint64_t cap)
+{
+    helios_err_t err = HELIOS_ERR_INIT;
+    uint64_t n = 0;
+    int32_t rc = t->fvt->get(t->f, name, 0, cap - 1, buf, &n, &err);
+    buf[rc == 0 ? n : 0] = '\0';
+    return rc;
+}
+
+static void test_fault_nth_write_and_sync(void)
+{
+    tier_fixture_t t;
+    helios_err_t err = HELIOS_ERR_INIT;
+    helios_tier_stat_t st;
+    char buf[64];
+    CU_ASSERT_EQUAL_FATAL(tier_open(&t), 0);
+    CU_ASSERT_EQUAL(t.fvt->caps, t.vt->caps);
+    CU_ASSERT_PTR_NULL(t.fvt->start);
+    helios_fault_tier_fail_write(t.ft, 2, HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_EQUAL(t.fvt->put(t.f, "a", "1", 1, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->put(t.f, "b", "2", 1, &err), HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "\"b\""));
+    CU_ASSERT_EQUAL(t.fvt->stat(t.f, "b", &st, &err), HELIOS_ERR_UNDEFINED_FILE);
+    CU_ASSERT_EQUAL(t.fvt->put(t.f, "c", "3", 1, &err), 0); /* one-shot */
+    helios_fault_tier_fail_sync(t.ft, 1, HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_EQUAL(t.fvt->put(t.f, "d", "4", 1, &err), HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_EQUAL(t.fvt->stat(t.f, "d", &st, &err), HELIOS_ERR_UNDEFINED_FILE);
+    /* an ATOMIC commit whose fsync fails publishes nothing */
+    helios_tier_writer_t *w = NULL;
+    CU_ASSERT_EQUAL_FATAL(t.fvt->wopen(t.f, "e", HELIOS_TIER_W_ATOMIC, &w, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(w, "xyz", 3, &err), 0);
+    helios_fault_tier_fail_sync(t.ft, 1, HELIOS_ERR_DISK_FULL);
+    CU_ASSERT_EQUAL(t.fvt->wclose(w, 1, &err), HELIOS_ERR_DISK_FULL);
+    CU_ASSERT_EQUAL(t.fvt->stat(t.f, "e", &st, &err), HELIOS_ERR_UNDEFINED_FILE);
+    /* a full disk, through the standard control op */
+    int32_t code = HELIOS_ERR_DISK_FULL;
+    CU_ASSERT_EQUAL(t.fvt->control(t.f, HELIOS_TIER_CTL_FAIL_WRITES, &code, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->put(t.f, "f", "5", 1, &err), HELIOS_ERR_DISK_FULL);
+    CU_ASSERT_EQUAL(t.fvt->remove(t.f, "a", &err), HELIOS_ERR_DISK_FULL);
+    code = 0;
+    CU_ASSERT_EQUAL(t.fvt->control(t.f, HELIOS_TIER_CTL_FAIL_WRITES, &code, &err), 0);
+    CU_ASSERT_EQUAL(tier_read_all(&t, "a", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "1");
+    CU_ASSERT(helios_fault_tier_n_injected(t.ft) == 5);
+    CU_ASSERT(helios_fault_tier_n_writes(t.ft) >= 8);
+    CU_ASSERT(helios_fault_tier_n_syncs(t.ft) >= 4);
+    tier_close(&t);
+}
+
+static void test_fault_crash_drops_unsynced(void)
+{
+    tier_fixture_t t;
+    helios_err_t err = HELIOS_ERR_INIT;
+    helios_tier_writer_t *wal = NULL, *sst = NULL, *w2 = NULL;
+    helios_tier_stat_t st;
+    char buf[64];
+    CU_ASSERT_EQUAL_FATAL(tier_open(&t), 0);
+    CU_ASSERT_EQUAL(t.fvt->put(t.f, "manifest", "m1", 2, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(t.fvt->wopen(t.f, "wal/1", HELIOS_TIER_W_APPEND, &wal, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(wal, "abc", 3, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->wsync(wal, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(wal, "def", 3, &err), 0);
+    CU_ASSERT_EQUAL(tier_read_all(&t, "wal/1", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "abcdef"); /* visible before the crash */
+    /* a closed file keeps its unsynced tail only until the crash */
+    CU_ASSERT_EQUAL_FATAL(t.fvt->wopen(t.f, "wal/0", HELIOS_TIER_W_APPEND, &w2, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(w2, "old", 3, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->wclose(w2, 1, &err), 0);
+    /* truncate is durable */
+    w2 = NULL;
+    CU_ASSERT_EQUAL_FATAL(t.fvt->wopen(t.f, "wal/2", HELIOS_TIER_W_APPEND, &w2, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(w2, "123456", 6, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->truncate(t.f, "wal/2", 4, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->wclose(w2, 1, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(t.fvt->wopen(t.f, "sst/9", HELIOS_TIER_W_ATOMIC, &sst, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(sst, "never", 5, &err), 0);
+
+    CU_ASSERT_EQUAL(helios_fault_tier_crash(t.ft, &err), 0);
+
+    CU_ASSERT_EQUAL(tier_read_all(&t, "wal/1", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "abc");
+    CU_ASSERT_EQUAL(tier_read_all(&t, "wal/0", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "");
+    CU_ASSERT_EQUAL(tier_read_all(&t, "wal/2", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "1234");
+    CU_ASSERT_EQUAL(tier_read_all(&t, "manifest", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "m1");
+    CU_ASSERT_EQUAL(t.fvt->stat(t.f, "sst/9", &st, &err), HELIOS_ERR_UNDEFINED_FILE);
+    /* writers from before the crash are dead but still freed by wclose */
+    CU_ASSERT_EQUAL(t.fvt->append(wal, "x", 1, &err), HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_EQUAL(t.fvt->wsync(wal, &err), HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_EQUAL(t.fvt->wclose(wal, 1, &err), HELIOS_ERR_IO_ERROR);
+    CU_ASSERT_EQUAL(t.fvt->wclose(sst, 0, &err), 0);
+    /* life goes on after the crash: reopen and append */
+    wal = NULL;
+    CU_ASSERT_EQUAL_FATAL(t.fvt->wopen(t.f, "wal/1", HELIOS_TIER_W_APPEND, &wal, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(wal, "g", 1, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->wclose(wal, 1, &err), 0);
+    CU_ASSERT_EQUAL(tier_read_all(&t, "wal/1", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "abcg");
+    tier_close(&t);
+}
+
+static void test_fault_torn_append(void)
+{
+    tier_fixture_t t;
+    helios_err_t err = HELIOS_ERR_INIT;
+    helios_tier_writer_t *w = NULL;
+    char buf[64];
+    CU_ASSERT_EQUAL_FATAL(tier_open(&t), 0);
+    CU_ASSERT_EQUAL_FATAL(t.fvt->wopen(t.f, "wal/3", HELIOS_TIER_W_APPEND, &w, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->append(w, "ok|", 3, &err), 0);
+    CU_ASSERT_EQUAL(t.fvt->wsync(w, &err), 0);
+    helios_fault_tier_torn_appends(t.ft, 1);
+    helios_fault_tier_fail_write(t.ft, 1, HELIOS_ERR_DISK_FULL);
+    CU_ASSERT_EQUAL(t.fvt->append(w, "12345678", 8, &err), HELIOS_ERR_DISK_FULL);
+    CU_ASSERT_EQUAL(tier_read_all(&t, "wal/3", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "ok|1234");
+    CU_ASSERT_EQUAL(helios_fault_tier_crash(t.ft, &err), 0);
+    CU_ASSERT_EQUAL(tier_read_all(&t, "wal/3", buf, sizeof(buf)), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "ok|");
+    CU_ASSERT_EQUAL(t.fvt->wclose(w, 0, &err), 0);
+    tier_close(&t);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -416,6 +586,10 @@ int main(int argc, char **argv)
     s = CU_add_suite("loader", NULL, NULL);
     CU_add_test(s, "a good plugin", test_loader_good);
     CU_add_test(s, "each refusal", test_loader_refusals);
+    s = CU_add_suite("fault tier", NULL, NULL);
+    CU_add_test(s, "n-th write and sync fail; full disk", test_fault_nth_write_and_sync);
+    CU_add_test(s, "crash drops what was not synced", test_fault_crash_drops_unsynced);
+    CU_add_test(s, "torn appends", test_fault_torn_append);
 
     char path[512];
     plugin_path(path, sizeof(path), "tcodec");
