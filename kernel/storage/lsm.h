@@ -51,6 +51,9 @@ typedef struct helios_lsm_options {
     uint32_t block_bytes;       /* 0: 16 KiB target data block size */
     uint32_t rows_per_unit;     /* 0: 1024 rows per hybrid-columnar compression unit */
     uint32_t no_sync;           /* 1: commits return before fsync (never the default) */
+    /* ---- appended by the storage engine ---- */
+    uint32_t reserved;
+    uint64_t block_cache_bytes; /* 0: 64 MiB of decoded blocks */
 } helios_lsm_options_t;
 
 /* open: recover (manifest, then WAL replay from the last checkpoint) and start the background

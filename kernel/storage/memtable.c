@@ -1,0 +1,356 @@
+/*
+ * memtable.c -- the memtable: a skiplist in an arena.
+ *
+ * One writer at a time (the commit leader, or recovery) inserts; readers traverse without
+ * locks. A node is fully built before it is linked with release stores, and readers follow
+ * links with acquire loads, so a reader sees a node only once its bytes are complete. Nodes
+ * are never removed; the arena is freed with the memtable when the last reference goes.
+ */
+#include <stdlib.h>
+
+#include "storage/internal.h"
+
+#define MEM_MAX_HEIGHT 12
+#define MEM_ARENA_BLOCK (1u << 20)
+
+typedef struct mem_node {
+    uint64_t seq;
+    uint32_t klen;
+    uint32_t vlen;
+    uint32_t type;
+    uint32_t height;
+    uint8_t *kv; /* key then value */
+    _Atomic(struct mem_node *) next[];
+} mem_node_t;
+
+typedef struct mem_block {
+    struct mem_block *prev;
+    size_t used, cap;
+    _Alignas(16) uint8_t data[];
+} mem_block_t;
+
+struct helios_mem {
+    _Atomic uint32_t refs;
+    _Atomic uint32_t max_height;
+    _Atomic uint64_t bytes;
+    _Atomic uint64_t count;
+    _Atomic uint64_t min_seq;
+    _Atomic uint64_t max_seq;
+    mem_block_t *arena;
+    uint64_t rnd;
+    mem_node_t *head;
+};
+
+static void *mem_alloc(helios_mem_t *m, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    mem_block_t *b = m->arena;
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > MEM_ARENA_BLOCK / 4 ? n : MEM_ARENA_BLOCK;
+        mem_block_t *nb = malloc(sizeof(*nb) + cap);
+        if (nb == NULL) {
+            return NULL;
+        }
+        nb->used = 0;
+        nb->cap = cap;
+        if (cap == n && b != NULL) {
+            /* a big node gets its own block behind the current one */
+            nb->prev = b->prev;
+            b->prev = nb;
+            nb->used = n;
+            atomic_fetch_add_explicit(&m->bytes, n, memory_order_relaxed);
+            return nb->data;
+        }
+        nb->prev = b;
+        m->arena = nb;
+        b = nb;
+    }
+    atomic_fetch_add_explicit(&m->bytes, n, memory_order_relaxed);
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+helios_mem_t *helios_mem_new(void)
+{
+    helios_mem_t *m = calloc(1, sizeof(*m));
+    if (m == NULL) {
+        return NULL;
+    }
+    atomic_init(&m->refs, 1);
+    atomic_init(&m->max_height, 1);
+    atomic_init(&m->min_seq, UINT64_MAX);
+    m->rnd = 0x2545F4914F6CDD1DULL;
+    m->head = mem_alloc(m, sizeof(mem_node_t) + MEM_MAX_HEIGHT * sizeof(mem_node_t *));
+    if (m->head == NULL) {
+        free(m);
+        return NULL;
+    }
+    memset(m->head, 0, sizeof(mem_node_t));
+    m->head->height = MEM_MAX_HEIGHT;
+    for (int i = 0; i < MEM_MAX_HEIGHT; i++) {
+        atomic_init(&m->head->next[i], NULL);
+    }
+    return m;
+}
+
+void helios_mem_ref(helios_mem_t *m)
+{
+    atomic_fetch_add(&m->refs, 1);
+}
+
+void helios_mem_unref(helios_mem_t *m)
+{
+    if (m == NULL || atomic_fetch_sub(&m->refs, 1) != 1) {
+        return;
+    }
+    mem_block_t *b = m->arena;
+    while (b != NULL) {
+        mem_block_t *p = b->prev;
+        free(b);
+        b = p;
+    }
+    free(m);
+}
+
+static inline int node_cmp(const mem_node_t *n, const uint8_t *k, uint32_t klen, uint64_t seq)
+{
+    return helios_ikey_cmp(n->kv, n->klen, n->seq, k, klen, seq);
+}
+
+/* First node >= (k, seq); fills prev[] with the last node < it per level when prev != NULL. */
+static mem_node_t *mem_find_ge(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t seq,
+                               mem_node_t **prev)
+{
+    mem_node_t *x = m->head;
+    int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
+    for (;;) {
+        mem_node_t *nx = atomic_load_explicit(&x->next[level], memory_order_acquire);
+        if (nx != NULL && node_cmp(nx, k, klen, seq) < 0) {
+            x = nx;
+            continue;
+        }
+        if (prev != NULL) {
+            prev[level] = x;
+        }
+        if (level == 0) {
+            return nx;
+        }
+        level--;
+    }
+}
+
+/* Last node < (k, seq), or head. */
+static mem_node_t *mem_find_lt(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t seq)
+{
+    mem_node_t *x = m->head;
+    int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
+    for (;;) {
+        mem_node_t *nx = atomic_load_explicit(&x->next[level], memory_order_acquire);
+        if (nx != NULL && node_cmp(nx, k, klen, seq) < 0) {
+            x = nx;
+            continue;
+        }
+        if (level == 0) {
+            return x;
+        }
+        level--;
+    }
+}
+
+static mem_node_t *mem_find_last(helios_mem_t *m)
+{
+    mem_node_t *x = m->head;
+    int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
+    for (;;) {
+        mem_node_t *nx = atomic_load_explicit(&x->next[level], memory_order_acquire);
+        if (nx != NULL) {
+            x = nx;
+            continue;
+        }
+        if (level == 0) {
+            return x;
+        }
+        level--;
+    }
+}
+
+static uint32_t mem_random_height(helios_mem_t *m)
+{
+    uint32_t h = 1;
+    for (;;) {
+        m->rnd ^= m->rnd << 13;
+        m->rnd ^= m->rnd >> 7;
+        m->rnd ^= m->rnd << 17;
+        if (h >= MEM_MAX_HEIGHT || (m->rnd & 3) != 0) {
+            break;
+        }
+        h++;
+    }
+    return h;
+}
+
+int32_t helios_mem_add(helios_mem_t *m, uint64_t seq, uint32_t type, const uint8_t *k,
+                       uint32_t klen, const uint8_t *v, uint32_t vlen)
+{
+    mem_node_t *prev[MEM_MAX_HEIGHT];
+    mem_node_t *at = mem_find_ge(m, k, klen, seq, prev);
+    (void)at;
+    uint32_t h = mem_random_height(m);
+    uint32_t cur = atomic_load_explicit(&m->max_height, memory_order_relaxed);
+    if (h > cur) {
+        for (uint32_t i = cur; i < h; i++) {
+            prev[i] = m->head;
+        }
+        /* readers seeing the new height early just find NULL links from head */
+        atomic_store_explicit(&m->max_height, h, memory_order_relaxed);
+    }
+    size_t nsz = sizeof(mem_node_t) + h * sizeof(mem_node_t *);
+    mem_node_t *n = mem_alloc(m, nsz + klen + vlen);
+    if (n == NULL) {
+        return HELIOS_ERR_OUT_OF_MEMORY;
+    }
+    n->seq = seq;
+    n->klen = klen;
+    n->vlen = vlen;
+    n->type = type;
+    n->height = h;
+    n->kv = (uint8_t *)n + nsz;
+    if (klen > 0) {
+        memcpy(n->kv, k, klen);
+    }
+    if (vlen > 0) {
+        memcpy(n->kv + klen, v, vlen);
+    }
+    for (uint32_t i = 0; i < h; i++) {
+        atomic_store_explicit(&n->next[i],
+                              atomic_load_explicit(&prev[i]->next[i], memory_order_relaxed),
+                              memory_order_relaxed);
+        atomic_store_explicit(&prev[i]->next[i], n, memory_order_release);
+    }
+    atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
+    if (seq < atomic_load_explicit(&m->min_seq, memory_order_relaxed)) {
+        atomic_store(&m->min_seq, seq);
+    }
+    if (seq > atomic_load_explicit(&m->max_seq, memory_order_relaxed)) {
+        atomic_store(&m->max_seq, seq);
+    }
+    return 0;
+}
+
+static void node_entry(const mem_node_t *n, helios_entry_t *e)
+{
+    e->key = n->kv;
+    e->klen = n->klen;
+    e->val = n->kv + n->klen;
+    e->vlen = n->vlen;
+    e->seq = n->seq;
+    e->type = n->type;
+}
+
+int helios_mem_get(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t snap,
+                   helios_entry_t *out)
+{
+    mem_node_t *n = mem_find_ge(m, k, klen, snap, NULL);
+    if (n == NULL || helios_ukey_cmp(n->kv, n->klen, k, klen) != 0) {
+        return 0;
+    }
+    node_entry(n, out);
+    return 1;
+}
+
+uint64_t helios_mem_bytes(const helios_mem_t *m)
+{
+    return atomic_load_explicit(&m->bytes, memory_order_relaxed);
+}
+
+uint64_t helios_mem_count(const helios_mem_t *m)
+{
+    return atomic_load_explicit(&m->count, memory_order_relaxed);
+}
+
+uint64_t helios_mem_min_seq(const helios_mem_t *m)
+{
+    return atomic_load(&m->min_seq);
+}
+
+uint64_t helios_mem_max_seq(const helios_mem_t *m)
+{
+    return atomic_load(&m->max_seq);
+}
+
+/* ---- iterator ---- */
+
+typedef struct mem_iter {
+    helios_sti_t base;
+    helios_mem_t *m;
+    mem_node_t *node;
+} mem_iter_t;
+
+static void mi_set(mem_iter_t *it, mem_node_t *n)
+{
+    it->node = n;
+    it->base.valid = n != NULL && n != it->m->head;
+    if (it->base.valid) {
+        node_entry(n, &it->base.e);
+    }
+}
+
+static void mi_seek(helios_sti_t *s, const uint8_t *k, uint32_t klen, uint64_t seq)
+{
+    mem_iter_t *it = (mem_iter_t *)s;
+    mi_set(it, mem_find_ge(it->m, k, klen, seq, NULL));
+}
+
+static void mi_seek_lt(helios_sti_t *s, const uint8_t *k, uint32_t klen, uint64_t seq)
+{
+    mem_iter_t *it = (mem_iter_t *)s;
+    mi_set(it, mem_find_lt(it->m, k, klen, seq));
+}
+
+static void mi_first(helios_sti_t *s)
+{
+    mem_iter_t *it = (mem_iter_t *)s;
+    mi_set(it, atomic_load_explicit(&it->m->head->next[0], memory_order_acquire));
+}
+
+static void mi_last(helios_sti_t *s)
+{
+    mem_iter_t *it = (mem_iter_t *)s;
+    mi_set(it, mem_find_last(it->m));
+}
+
+static void mi_next(helios_sti_t *s)
+{
+    mem_iter_t *it = (mem_iter_t *)s;
+    mi_set(it, atomic_load_explicit(&it->node->next[0], memory_order_acquire));
+}
+
+static void mi_prev(helios_sti_t *s)
+{
+    mem_iter_t *it = (mem_iter_t *)s;
+    mem_node_t *n = it->node;
+    mi_set(it, mem_find_lt(it->m, n->kv, n->klen, n->seq));
+}
+
+static void mi_destroy(helios_sti_t *s)
+{
+    mem_iter_t *it = (mem_iter_t *)s;
+    helios_mem_unref(it->m);
+    free(it);
+}
+
+static const helios_sti_ops_t mem_iter_ops = {mi_seek, mi_seek_lt, mi_first, mi_last,
+                                              mi_next, mi_prev,    mi_destroy};
+
+helios_sti_t *helios_mem_iter(helios_mem_t *m)
+{
+    mem_iter_t *it = calloc(1, sizeof(*it));
+    if (it == NULL) {
+        return NULL;
+    }
+    it->base.ops = &mem_iter_ops;
+    it->m = m;
+    helios_mem_ref(m);
+    return &it->base;
+}
