@@ -122,8 +122,7 @@ int helios_cfg_parse_duration_ms(const char *s, int64_t *out, char *why, size_t 
 {
     int64_t v = 0, mul = 0, us = 0;
     const char *u = NULL;
-    if (split_number(s, &v, &u) != 0 || duration_unit(u, &mul) != 0 ||
-        scale(v, mul, &us) != 0) {
+    if (split_number(s, &v, &u) != 0 || duration_unit(u, &mul) != 0 || scale(v, mul, &us) != 0) {
         snprintf(why, cap, "expected a duration such as 250ms, 5s, 2min or 1h, got \"%s\"", s);
         return -1;
     }

@@ -83,8 +83,8 @@ static const cyaml_schema_field_t tls_fields[] = {
 
 enum { LF_PROTOCOL, LF_HOST, LF_PORT, LF_TLS, LF_AUTH, LF_MAXMSG, LF_TIMEOUT };
 static const cyaml_schema_field_t listener_fields[] = {
-    [LF_PROTOCOL] = CYAML_FIELD_STRING_PTR("protocol", CYAML_FLAG_DEFAULT, y_listener_t, protocol,
-                                           1, 63),
+    [LF_PROTOCOL] =
+        CYAML_FIELD_STRING_PTR("protocol", CYAML_FLAG_DEFAULT, y_listener_t, protocol, 1, 63),
     [LF_HOST] = STR("host", OPT, y_listener_t, host),
     [LF_PORT] = CYAML_FIELD_INT("port", CYAML_FLAG_DEFAULT, y_listener_t, port),
     [LF_TLS] = CYAML_FIELD_MAPPING_PTR("tls", OPT, y_listener_t, tls, tls_fields),
@@ -124,15 +124,22 @@ static const cyaml_schema_value_t dir_entry = {
     CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char *, 1, CYAML_UNLIMITED),
 };
 
-enum { TF_DATA_DIR, TF_PLUGIN_DIRS, TF_LISTENERS, TF_AUTH, TF_PLUGINS, TF_STORAGE, TF_MAXCONN,
-       TF_END };
+enum {
+    TF_DATA_DIR,
+    TF_PLUGIN_DIRS,
+    TF_LISTENERS,
+    TF_AUTH,
+    TF_PLUGINS,
+    TF_STORAGE,
+    TF_MAXCONN,
+    TF_END
+};
 static const cyaml_schema_field_t top_fields_pass1[] = {
-    [TF_DATA_DIR] = CYAML_FIELD_STRING_PTR("data_dir", OPT, y_doc_t, data_dir, 1,
-                                           CYAML_UNLIMITED),
+    [TF_DATA_DIR] = CYAML_FIELD_STRING_PTR("data_dir", OPT, y_doc_t, data_dir, 1, CYAML_UNLIMITED),
     [TF_PLUGIN_DIRS] = CYAML_FIELD_SEQUENCE("plugin_dirs", OPT | CYAML_FLAG_POINTER, y_doc_t,
                                             plugin_dirs, &dir_entry, 0, CYAML_UNLIMITED),
-    [TF_LISTENERS] = CYAML_FIELD_SEQUENCE("listeners", OPT | CYAML_FLAG_POINTER, y_doc_t,
-                                          listeners, &listener_entry, 0, CYAML_UNLIMITED),
+    [TF_LISTENERS] = CYAML_FIELD_SEQUENCE("listeners", OPT | CYAML_FLAG_POINTER, y_doc_t, listeners,
+                                          &listener_entry, 0, CYAML_UNLIMITED),
     [TF_AUTH] = CYAML_FIELD_MAPPING_PTR("auth", OPT, y_doc_t, auth, auth_fields),
     [TF_PLUGINS] = CYAML_FIELD_IGNORE("plugins", OPT),
     [TF_STORAGE] = CYAML_FIELD_MAPPING_PTR("storage", OPT, y_doc_t, storage, storage_fields),
@@ -145,8 +152,10 @@ static const cyaml_schema_field_t top_fields_pass1[] = {
 static const char *const auth_names[] = {"scram-sha-256", "trust", "password", NULL};
 
 #define KEY(t, k, mn, mx, names)                                                                   \
-    {.size = sizeof(helios_config_key_t), .type = (t), .key = (k), .min = (mn), .max = (mx),       \
-     .enum_names = (names)}
+    {                                                                                              \
+        .size = sizeof(helios_config_key_t), .type = (t), .key = (k), .min = (mn), .max = (mx),    \
+        .enum_names = (names)                                                                      \
+    }
 static const helios_config_key_t key_port = KEY(HELIOS_CFG_INT, "port", 0, 65535, NULL);
 static const helios_config_key_t key_auth = KEY(HELIOS_CFG_ENUM, "auth", 1, 0, auth_names);
 static const helios_config_key_t key_maxmsg =
@@ -160,8 +169,8 @@ static const helios_config_key_t key_maxconn =
     KEY(HELIOS_CFG_INT, "max_connections", 1, 100000, NULL);
 
 static const cfg_hook_t base_hooks[] = {
-    {&listener_fields[LF_PORT], &key_port},       {&listener_fields[LF_AUTH], &key_auth},
-    {&listener_fields[LF_MAXMSG], &key_maxmsg},   {&listener_fields[LF_TIMEOUT], &key_timeout},
+    {&listener_fields[LF_PORT], &key_port},        {&listener_fields[LF_AUTH], &key_auth},
+    {&listener_fields[LF_MAXMSG], &key_maxmsg},    {&listener_fields[LF_TIMEOUT], &key_timeout},
     {&storage_fields[SF_MEMTABLE], &key_memtable}, {&storage_fields[SF_SYNC], &key_sync},
     {&top_fields_pass1[TF_MAXCONN], &key_maxconn},
 };
@@ -229,12 +238,12 @@ typedef struct cfg_priv {
     yaml_document_t doc;
     int have_doc;
     int empty;
-    y_doc_t *y;                    /* what libcyaml loaded in the latest pass */
-    cyaml_schema_value_t top;      /* the schema that loaded it */
-    cyaml_schema_field_t *top2;    /* pass 2's top-level fields */
-    cyaml_schema_field_t *pfields; /* pass 2: one per loaded plugin */
-    cyaml_schema_field_t **kfields;/* pass 2: per plugin, one per key */
-    helios_plugin_rt_t **pl;       /* pass 2: the plugin of each pfields entry */
+    y_doc_t *y;                     /* what libcyaml loaded in the latest pass */
+    cyaml_schema_value_t top;       /* the schema that loaded it */
+    cyaml_schema_field_t *top2;     /* pass 2's top-level fields */
+    cyaml_schema_field_t *pfields;  /* pass 2: one per loaded plugin */
+    cyaml_schema_field_t **kfields; /* pass 2: per plugin, one per key */
+    helios_plugin_rt_t **pl;        /* pass 2: the plugin of each pfields entry */
     size_t n_pl;
     cfg_hook_t *hooks;
     size_t n_hooks;
@@ -262,8 +271,12 @@ static void free_y(cfg_priv_t *pv)
 static int32_t load_pass(helios_config_t *cfg, cfg_priv_t *pv, const cyaml_schema_field_t *top,
                          const cyaml_schema_field_t *plugins_field, helios_err_t *err)
 {
-    cfg_vctx_t vc = {.file = cfg->file, .doc = &pv->doc, .hooks = pv->hooks,
-                     .n_hooks = pv->n_hooks, .plugins_field = plugins_field, .err = err};
+    cfg_vctx_t vc = {.file = cfg->file,
+                     .doc = &pv->doc,
+                     .hooks = pv->hooks,
+                     .n_hooks = pv->n_hooks,
+                     .plugins_field = plugins_field,
+                     .err = err};
     const cfg_hook_t *hooks = pv->hooks != NULL ? pv->hooks : base_hooks;
     vc.hooks = hooks;
     vc.n_hooks = pv->hooks != NULL ? pv->n_hooks : N_BASE_HOOKS;
@@ -281,8 +294,11 @@ static int32_t load_pass(helios_config_t *cfg, cfg_priv_t *pv, const cyaml_schem
         return 0;
     }
     char log_buf[256] = "";
-    cyaml_config_t cc = {.log_fn = cyaml_quiet, .log_ctx = log_buf, .mem_fn = cyaml_mem,
-                         .log_level = CYAML_LOG_ERROR, .flags = CYAML_CFG_DEFAULT};
+    cyaml_config_t cc = {.log_fn = cyaml_quiet,
+                         .log_ctx = log_buf,
+                         .mem_fn = cyaml_mem,
+                         .log_level = CYAML_LOG_ERROR,
+                         .flags = CYAML_CFG_DEFAULT};
     cyaml_err_t ce = cyaml_load_data((const uint8_t *)pv->bytes, pv->len, &cc, &pv->top,
                                      (cyaml_data_t **)&pv->y, NULL);
     if (ce != CYAML_OK) {
@@ -379,8 +395,8 @@ static int32_t convert(helios_config_t *cfg, cfg_priv_t *pv, helios_err_t *err)
         l->host = dup_or(yl->host, "127.0.0.1");
         l->port = (uint32_t)yl->port;
         l->auth_method = (uint32_t)store_int(&key_auth, yl->auth, HELIOS_AUTH_SCRAM);
-        l->max_message_bytes = (uint32_t)store_int(&key_maxmsg, yl->max_message_bytes,
-                                                   64 * 1024 * 1024);
+        l->max_message_bytes =
+            (uint32_t)store_int(&key_maxmsg, yl->max_message_bytes, 64 * 1024 * 1024);
         l->read_timeout_ms = (uint32_t)store_int(&key_timeout, yl->read_timeout, 60000);
         if (yl->tls != NULL) {
             l->tls_cert = strdup(yl->tls->cert);
@@ -405,8 +421,7 @@ static int32_t convert(helios_config_t *cfg, cfg_priv_t *pv, helios_err_t *err)
     cfg->sync_commit = (uint32_t)store_int(&key_sync, s != NULL ? s->sync_commit : NULL, 1);
     cfg->max_connections = y->max_connections > 0 ? (uint32_t)y->max_connections : 100;
     if (cfg->data_dir == NULL || cfg->plugin_dirs == NULL || cfg->listeners == NULL ||
-        cfg->users == NULL || cfg->passwords == NULL || cfg->tier == NULL ||
-        cfg->codec == NULL) {
+        cfg->users == NULL || cfg->passwords == NULL || cfg->tier == NULL || cfg->codec == NULL) {
         return helios_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory reading config");
     }
     return 0;
@@ -472,8 +487,7 @@ int32_t helios_config_load(const char *file, helios_config_t **out, helios_err_t
     } else {
         pv->bytes = strdup(default_text);
         pv->len = strlen(default_text);
-        rc = pv->bytes == NULL ? helios_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory")
-                               : 0;
+        rc = pv->bytes == NULL ? helios_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory") : 0;
     }
     if (rc != 0) {
         goto failed;
@@ -533,10 +547,8 @@ static int32_t build_pass2_schema(cfg_priv_t *pv, helios_err_t *err)
             kf[j].key = k->key;
             kf[j].data_offset = (uint32_t)(j * sizeof(char *));
             kf[j].value.type = CYAML_STRING;
-            kf[j].value.flags = (enum cyaml_flag)(CYAML_FLAG_POINTER |
-                                                  ((k->flags & HELIOS_CFG_REQUIRED)
-                                                       ? 0
-                                                       : CYAML_FLAG_OPTIONAL));
+            kf[j].value.flags = (enum cyaml_flag)(
+                CYAML_FLAG_POINTER | ((k->flags & HELIOS_CFG_REQUIRED) ? 0 : CYAML_FLAG_OPTIONAL));
             kf[j].value.data_size = sizeof(char *);
             kf[j].value.string.min = 0;
             kf[j].value.string.max = CYAML_UNLIMITED;
@@ -616,8 +628,9 @@ static int32_t check_plugin_ref(helios_config_t *cfg, cfg_priv_t *pv, uint32_t k
     uint32_t line = cfg_line_of(&pv->doc, path);
     helios_plugin_rt_t *other = helios_registry_find_name(name);
     if (other != NULL) {
-        return cfg_error(err, cfg->file, line, path, "plugin \"%s\" is a %s plugin, not a %s plugin",
-                         name, helios_kind_name(other->kind), helios_kind_name(kind));
+        return cfg_error(err, cfg->file, line, path,
+                         "plugin \"%s\" is a %s plugin, not a %s plugin", name,
+                         helios_kind_name(other->kind), helios_kind_name(kind));
     }
     const helios_refusal_t *r = helios_registry_refusal_of(name);
     if (r != NULL) {
@@ -627,8 +640,8 @@ static int32_t check_plugin_ref(helios_config_t *cfg, cfg_priv_t *pv, uint32_t k
     const char *near = nearest_plugin(kind, name);
     if (near != NULL) {
         return cfg_error(err, cfg->file, line, path,
-                         "no loaded %s plugin \"%s\", did you mean \"%s\"?",
-                         helios_kind_name(kind), name, near);
+                         "no loaded %s plugin \"%s\", did you mean \"%s\"?", helios_kind_name(kind),
+                         name, near);
     }
     return cfg_error(err, cfg->file, line, path, "no loaded %s plugin \"%s\"",
                      helios_kind_name(kind), name);
@@ -698,8 +711,10 @@ int32_t helios_config_apply_plugins(helios_config_t *cfg, helios_err_t *err)
     rc = check_plugin_ref(cfg, pv, HELIOS_KIND_STORAGE, cfg->tier, "storage.tier", err);
     if (rc == 0 && cfg->is_default && strcmp(cfg->codec, "none") != 0 &&
         helios_registry_find(HELIOS_KIND_CODEC, cfg->codec) == NULL) {
-        helios_log(HELIOS_LOG_WARN, "default config: no codec plugin \"%s\" is loaded, blocks "
-                   "are stored uncompressed", cfg->codec);
+        helios_log(HELIOS_LOG_WARN,
+                   "default config: no codec plugin \"%s\" is loaded, blocks "
+                   "are stored uncompressed",
+                   cfg->codec);
         free(cfg->codec);
         cfg->codec = strdup("none");
         if (cfg->codec == NULL) {

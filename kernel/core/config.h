@@ -21,33 +21,33 @@
 #include "helios/status.h"
 
 typedef struct helios_listener_cfg {
-    char *protocol;            /* a protocol plugin's name, or "auto" */
-    char *host;                /* default 127.0.0.1 */
-    uint32_t port;             /* 0: an ephemeral port */
-    uint32_t auth_method;      /* HELIOS_AUTH_* */
+    char *protocol;                    /* a protocol plugin's name, or "auto" */
+    char *host;                        /* default 127.0.0.1 */
+    uint32_t port;                     /* 0: an ephemeral port */
+    uint32_t auth_method;              /* HELIOS_AUTH_* */
     char *tls_cert, *tls_key, *tls_ca; /* NULL when absent */
     uint32_t max_message_bytes;
     uint32_t read_timeout_ms;
-    uint32_t line;             /* where it was configured */
-    uint32_t index;            /* position in `listeners` */
+    uint32_t line;  /* where it was configured */
+    uint32_t index; /* position in `listeners` */
 } helios_listener_cfg_t;
 
 typedef struct helios_config {
-    char *file;              /* the file read, or "<default>" */
-    uint32_t is_default;     /* the embedded default config */
+    char *file;          /* the file read, or "<default>" */
+    uint32_t is_default; /* the embedded default config */
     char *data_dir;
-    char **plugin_dirs;      /* NULL-terminated; the defaults when the file gave none */
+    char **plugin_dirs; /* NULL-terminated; the defaults when the file gave none */
     uint32_t plugin_dirs_given;
     helios_listener_cfg_t *listeners;
     uint32_t n_listeners;
-    char **users;            /* NULL-terminated */
-    char **passwords;        /* parallel to users */
-    char *tier;              /* storage.tier, default "nvme" */
-    char *codec;             /* storage.codec, default "lz4"; "none": raw blocks */
-    uint64_t memtable_bytes; /* storage.memtable_size, default 64 MiB */
-    uint32_t sync_commit;    /* storage.sync_commit, default on */
-    uint32_t max_connections;/* default 100 */
-    void *priv;              /* the file's bytes and document, for the second pass */
+    char **users;             /* NULL-terminated */
+    char **passwords;         /* parallel to users */
+    char *tier;               /* storage.tier, default "nvme" */
+    char *codec;              /* storage.codec, default "lz4"; "none": raw blocks */
+    uint64_t memtable_bytes;  /* storage.memtable_size, default 64 MiB */
+    uint32_t sync_commit;     /* storage.sync_commit, default on */
+    uint32_t max_connections; /* default 100 */
+    void *priv;               /* the file's bytes and document, for the second pass */
 } helios_config_t;
 
 /* Pass 1. file NULL: the embedded default. On error *out stays NULL. */

@@ -46,9 +46,9 @@ int32_t cfg_doc_parse(const char *file, const char *bytes, size_t len, yaml_docu
     yaml_parser_set_input_string(&p, (const unsigned char *)bytes, len);
     if (!yaml_parser_load(&p, doc)) {
         const char *ctx = p.context != NULL ? p.context : "";
-        rc = cfg_error(err, file, (uint32_t)p.problem_mark.line + 1, NULL,
-                       "invalid YAML: %s%s%s", p.problem != NULL ? p.problem : "parse error",
-                       ctx[0] != '\0' ? " " : "", ctx);
+        rc = cfg_error(err, file, (uint32_t)p.problem_mark.line + 1, NULL, "invalid YAML: %s%s%s",
+                       p.problem != NULL ? p.problem : "parse error", ctx[0] != '\0' ? " " : "",
+                       ctx);
         yaml_parser_delete(&p);
         return rc;
     }
@@ -58,8 +58,8 @@ int32_t cfg_doc_parse(const char *file, const char *bytes, size_t len, yaml_docu
     if (!*empty && yaml_parser_load(&p, &extra)) {
         if (yaml_document_get_root_node(&extra) != NULL) {
             rc = cfg_error(err, file,
-                           (uint32_t)yaml_document_get_root_node(&extra)->start_mark.line + 1,
-                           NULL, "invalid YAML: more than one document");
+                           (uint32_t)yaml_document_get_root_node(&extra)->start_mark.line + 1, NULL,
+                           "invalid YAML: more than one document");
         }
         yaml_document_delete(&extra);
     }
@@ -176,19 +176,19 @@ static int32_t check_unknown_key(cfg_vctx_t *c, const char *key, uint32_t line, 
     char list[256];
     key_list(list, sizeof(list), fields);
     if (list[0] == '\0') {
-        return cfg_error(c->err, c->file, line, path, "unknown key \"%s\", this plugin has no "
-                         "config keys", key);
+        return cfg_error(c->err, c->file, line, path,
+                         "unknown key \"%s\", this plugin has no "
+                         "config keys",
+                         key);
     }
-    return cfg_error(c->err, c->file, line, path, "unknown key \"%s\" (valid keys: %s)", key,
-                     list);
+    return cfg_error(c->err, c->file, line, path, "unknown key \"%s\" (valid keys: %s)", key, list);
 }
 
 static int32_t check_mapping(cfg_vctx_t *c, yaml_node_t *n, const cyaml_schema_value_t *s,
                              const cyaml_schema_field_t *owner, const char *path)
 {
     const cyaml_schema_field_t *fields = s->mapping.fields;
-    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-         pr++) {
+    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
         yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
         if (k == NULL || v == NULL) {
@@ -292,15 +292,15 @@ static int32_t check_value(cfg_vctx_t *c, yaml_node_t *n, const cyaml_schema_val
     }
     int want_map = s->type == CYAML_MAPPING;
     int want_seq = s->type == CYAML_SEQUENCE || s->type == CYAML_SEQUENCE_FIXED;
-    yaml_node_type_t want = want_map ? YAML_MAPPING_NODE
-                                     : (want_seq ? YAML_SEQUENCE_NODE : YAML_SCALAR_NODE);
+    yaml_node_type_t want =
+        want_map ? YAML_MAPPING_NODE : (want_seq ? YAML_SEQUENCE_NODE : YAML_SCALAR_NODE);
     if (n->type != want) {
         const char *got = node_kind(n);
         if (n->type == YAML_SCALAR_NODE && n->data.scalar.value[0] == '\0') {
             got = "nothing";
         }
-        return cfg_error(c->err, c->file, line_of(n), path, "expected %s, got %s",
-                         expected_of(s), got);
+        return cfg_error(c->err, c->file, line_of(n), path, "expected %s, got %s", expected_of(s),
+                         got);
     }
     if (want_map) {
         return check_mapping(c, n, s, f, path);

@@ -183,8 +183,10 @@ static int32_t open_engine(const open_args_t *a, helios_engine_t **out, helios_e
     e->tier_p = helios_registry_find(HELIOS_KIND_STORAGE, a->tier);
     if (e->tier_p == NULL) {
         const helios_refusal_t *r = helios_registry_refusal_of(a->tier);
-        rc = helios_err_set(err, HELIOS_ERR_UNDEFINED_OBJECT, "storage tier plugin \"%s\" is not "
-                            "loaded", a->tier);
+        rc = helios_err_set(err, HELIOS_ERR_UNDEFINED_OBJECT,
+                            "storage tier plugin \"%s\" is not "
+                            "loaded",
+                            a->tier);
         if (r != NULL) {
             helios_err_detail(err, "%s", r->line);
         }
@@ -249,8 +251,7 @@ failed:
     return rc;
 }
 
-int32_t helios_engine_open_cfg(const helios_config_t *cfg, helios_engine_t **out,
-                               helios_err_t *err)
+int32_t helios_engine_open_cfg(const helios_config_t *cfg, helios_engine_t **out, helios_err_t *err)
 {
     char abs_dir[PATH_MAX];
     int32_t rc = make_dirs(cfg->data_dir, err);
@@ -272,8 +273,8 @@ int32_t helios_engine_open_cfg(const helios_config_t *cfg, helios_engine_t **out
     return open_engine(&a, out, err);
 }
 
-int32_t heliosdb_open(const char *data_dir, const heliosdb_options_t *opts,
-                      helios_engine_t **out, helios_err_t *err)
+int32_t heliosdb_open(const char *data_dir, const heliosdb_options_t *opts, helios_engine_t **out,
+                      helios_err_t *err)
 {
     int32_t rc = 0;
     helios_config_t *cfg = NULL;
@@ -291,8 +292,8 @@ int32_t heliosdb_open(const char *data_dir, const heliosdb_options_t *opts,
         return rc;
     }
     if (realpath(data_dir, abs_dir) == NULL) {
-        return helios_err_set(err, HELIOS_ERR_IO_ERROR, "could not resolve \"%s\": %s",
-                              data_dir, strerror(errno));
+        return helios_err_set(err, HELIOS_ERR_IO_ERROR, "could not resolve \"%s\": %s", data_dir,
+                              strerror(errno));
     }
     if (opts != NULL && opts->config_file != NULL) {
         rc = helios_config_load(opts->config_file, &cfg, err);
@@ -304,8 +305,8 @@ int32_t heliosdb_open(const char *data_dir, const heliosdb_options_t *opts,
     if (!registry_ready) {
         const char *const *dirs = opts != NULL ? opts->plugin_dirs : NULL;
         if (dirs == NULL) {
-            dirs = cfg != NULL ? (const char *const *)cfg->plugin_dirs
-                               : helios_default_plugin_dirs();
+            dirs =
+                cfg != NULL ? (const char *const *)cfg->plugin_dirs : helios_default_plugin_dirs();
         }
         rc = helios_registry_scan(dirs, abs_dir, 1, err);
         if (rc == 0 && cfg != NULL) {
@@ -378,8 +379,8 @@ static void nosql_close(helios_session_t *s)
     (void)s;
 }
 
-static int32_t nosql_auth_lookup(helios_engine_t *eng, const char *user, char *buf,
-                                 uint32_t cap, helios_err_t *err)
+static int32_t nosql_auth_lookup(helios_engine_t *eng, const char *user, char *buf, uint32_t cap,
+                                 helios_err_t *err)
 {
     (void)eng;
     (void)buf;

@@ -157,12 +157,12 @@ struct helios_metric {
 static pthread_mutex_t metrics_mu = PTHREAD_MUTEX_INITIALIZER;
 static helios_metric_t *metrics_head, *metrics_tail;
 
-int32_t helios_metric_register(const char *owner, const char *name, uint32_t type,
-                               const char *help, helios_metric_t **out, helios_err_t *err)
+int32_t helios_metric_register(const char *owner, const char *name, uint32_t type, const char *help,
+                               helios_metric_t **out, helios_err_t *err)
 {
     if (type != HELIOS_METRIC_COUNTER && type != HELIOS_METRIC_GAUGE) {
-        return helios_err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                              "unknown metric type %u", type);
+        return helios_err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE, "unknown metric type %u",
+                              type);
     }
     size_t len = strlen(owner) + strlen(name) + 2;
     helios_metric_t *m = calloc(1, sizeof(*m));
@@ -274,8 +274,8 @@ static void io_fired(struct ev_loop *l, ev_io *io, int revents)
 {
     (void)l;
     watcher_t *w = (watcher_t *)io;
-    uint32_t ev = ((revents & EV_READ) ? HELIOS_IO_READ : 0u) |
-                  ((revents & EV_WRITE) ? HELIOS_IO_WRITE : 0u);
+    uint32_t ev =
+        ((revents & EV_READ) ? HELIOS_IO_READ : 0u) | ((revents & EV_WRITE) ? HELIOS_IO_WRITE : 0u);
     w->icb(io->fd, ev, w->arg);
 }
 
@@ -320,8 +320,7 @@ static int32_t host_timer_start(const helios_host_t *host, uint64_t after_ms, ui
     if (w == NULL) {
         return helios_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
     }
-    ev_timer_init(&w->w.timer, timer_fired, (double)after_ms / 1000.0,
-                  (double)repeat_ms / 1000.0);
+    ev_timer_init(&w->w.timer, timer_fired, (double)after_ms / 1000.0, (double)repeat_ms / 1000.0);
     w->tcb = cb;
     w->arg = arg;
     w->active = 1;
@@ -342,8 +341,7 @@ static void host_timer_stop(const helios_host_t *host, helios_timer_t *t)
 static int32_t host_io_start(const helios_host_t *host, int fd, uint32_t events, helios_io_cb cb,
                              void *arg, helios_io_t **out, helios_err_t *err)
 {
-    if (cb == NULL || out == NULL || fd < 0 ||
-        (events & (HELIOS_IO_READ | HELIOS_IO_WRITE)) == 0) {
+    if (cb == NULL || out == NULL || fd < 0 || (events & (HELIOS_IO_READ | HELIOS_IO_WRITE)) == 0) {
         return helios_err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
                               "io_start needs a callback, an fd and READ or WRITE");
     }
@@ -351,7 +349,8 @@ static int32_t host_io_start(const helios_host_t *host, int fd, uint32_t events,
     if (w == NULL) {
         return helios_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
     }
-    int ev = ((events & HELIOS_IO_READ) ? EV_READ : 0) | ((events & HELIOS_IO_WRITE) ? EV_WRITE : 0);
+    int ev =
+        ((events & HELIOS_IO_READ) ? EV_READ : 0) | ((events & HELIOS_IO_WRITE) ? EV_WRITE : 0);
     ev_io_init(&w->w.io, io_fired, fd, ev);
     w->is_io = 1;
     w->icb = cb;

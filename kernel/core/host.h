@@ -27,8 +27,8 @@ typedef struct helios_metric_view {
     uint32_t type;
     int64_t value;
 } helios_metric_view_t;
-int32_t helios_metric_register(const char *owner, const char *name, uint32_t type,
-                               const char *help, helios_metric_t **out, helios_err_t *err);
+int32_t helios_metric_register(const char *owner, const char *name, uint32_t type, const char *help,
+                               helios_metric_t **out, helios_err_t *err);
 void helios_metric_add(helios_metric_t *m, int64_t delta);
 void helios_metric_set(helios_metric_t *m, int64_t value);
 /* Call cb for every registered metric in registration order (any thread). */

@@ -7,8 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -41,13 +41,16 @@ typedef struct vt_member {
 
 typedef struct kind_info {
     const char *name;
-    size_t v1_0_size;   /* the vtable size ABI 1.0 defines */
-    size_t cur_size;    /* sizeof the vtable in this kernel */
+    size_t v1_0_size; /* the vtable size ABI 1.0 defines */
+    size_t cur_size;  /* sizeof the vtable in this kernel */
     vt_member_t required[16];
     vt_member_t pairs[4][2];
 } kind_info_t;
 
-#define M(type, member) {#member, offsetof(type, member)}
+#define M(type, member)                                                                            \
+    {                                                                                              \
+#member, offsetof(type, member)                                                            \
+    }
 #define END_OF(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 
 static const kind_info_t kinds[HELIOS_KIND_MAX + 1] = {
@@ -63,16 +66,13 @@ static const kind_info_t kinds[HELIOS_KIND_MAX + 1] = {
                              END_OF(helios_storage_vtable_t, control),
                              sizeof(helios_storage_vtable_t),
                              {M(helios_storage_vtable_t, create),
-                              M(helios_storage_vtable_t, destroy),
-                              M(helios_storage_vtable_t, put), M(helios_storage_vtable_t, get),
-                              M(helios_storage_vtable_t, ropen), M(helios_storage_vtable_t, read),
-                              M(helios_storage_vtable_t, rclose),
-                              M(helios_storage_vtable_t, wopen),
-                              M(helios_storage_vtable_t, append),
-                              M(helios_storage_vtable_t, wsync),
-                              M(helios_storage_vtable_t, wclose),
-                              M(helios_storage_vtable_t, remove),
-                              M(helios_storage_vtable_t, list), M(helios_storage_vtable_t, stat)},
+                              M(helios_storage_vtable_t, destroy), M(helios_storage_vtable_t, put),
+                              M(helios_storage_vtable_t, get), M(helios_storage_vtable_t, ropen),
+                              M(helios_storage_vtable_t, read), M(helios_storage_vtable_t, rclose),
+                              M(helios_storage_vtable_t, wopen), M(helios_storage_vtable_t, append),
+                              M(helios_storage_vtable_t, wsync), M(helios_storage_vtable_t, wclose),
+                              M(helios_storage_vtable_t, remove), M(helios_storage_vtable_t, list),
+                              M(helios_storage_vtable_t, stat)},
                              {{M(helios_storage_vtable_t, start),
                                M(helios_storage_vtable_t, stop)}}},
     [HELIOS_KIND_CODEC] = {"codec",
@@ -80,17 +80,14 @@ static const kind_info_t kinds[HELIOS_KIND_MAX + 1] = {
                            sizeof(helios_codec_vtable_t),
                            {M(helios_codec_vtable_t, create), M(helios_codec_vtable_t, destroy)},
                            {{M(helios_codec_vtable_t, encode), M(helios_codec_vtable_t, decode)}}},
-    [HELIOS_KIND_CONSENSUS] = {"consensus",
-                               END_OF(helios_consensus_vtable_t, control),
-                               sizeof(helios_consensus_vtable_t),
-                               {M(helios_consensus_vtable_t, create),
-                                M(helios_consensus_vtable_t, start),
-                                M(helios_consensus_vtable_t, stop),
-                                M(helios_consensus_vtable_t, destroy),
-                                M(helios_consensus_vtable_t, propose),
-                                M(helios_consensus_vtable_t, leader)},
-                               {{M(helios_consensus_vtable_t, add_member),
-                                 M(helios_consensus_vtable_t, remove_member)}}},
+    [HELIOS_KIND_CONSENSUS] =
+        {"consensus",
+         END_OF(helios_consensus_vtable_t, control),
+         sizeof(helios_consensus_vtable_t),
+         {M(helios_consensus_vtable_t, create), M(helios_consensus_vtable_t, start),
+          M(helios_consensus_vtable_t, stop), M(helios_consensus_vtable_t, destroy),
+          M(helios_consensus_vtable_t, propose), M(helios_consensus_vtable_t, leader)},
+         {{M(helios_consensus_vtable_t, add_member), M(helios_consensus_vtable_t, remove_member)}}},
     [HELIOS_KIND_PLACEMENT] = {"placement",
                                END_OF(helios_placement_vtable_t, control),
                                sizeof(helios_placement_vtable_t),
@@ -147,8 +144,8 @@ static int32_t refuse(check_ctx_t *c, helios_err_t *err, const char *fmt, ...)
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     if (c->name[0] != '\0') {
-        snprintf(c->line, sizeof(c->line), "plugin refused: %.200s: plugin \"%.64s\": %s",
-                 c->path, c->name, what);
+        snprintf(c->line, sizeof(c->line), "plugin refused: %.200s: plugin \"%.64s\": %s", c->path,
+                 c->name, what);
     } else {
         snprintf(c->line, sizeof(c->line), "plugin refused: %.300s: %s", c->path, what);
     }
@@ -200,8 +197,7 @@ static int32_t check_sig(check_ctx_t *c, const helios_build_sig_t *s, helios_err
         return refuse(c, err, "build signature differs: off_t size %u, kernel has %u",
                       s->off_t_size, k.off_t_size);
     }
-    if (memchr(s->vendor, '\0', sizeof(s->vendor)) == NULL ||
-        strcmp(s->vendor, k.vendor) != 0) {
+    if (memchr(s->vendor, '\0', sizeof(s->vendor)) == NULL || strcmp(s->vendor, k.vendor) != 0) {
         char v[80];
         char tmp[sizeof(s->vendor) + 1];
         memcpy(tmp, s->vendor, sizeof(s->vendor));
@@ -227,8 +223,8 @@ static int32_t check_vtable(check_ctx_t *c, const helios_plugin_t *d, helios_err
     for (size_t i = 0; i < sizeof(ki->required) / sizeof(ki->required[0]); i++) {
         const vt_member_t *m = &ki->required[i];
         if (m->name != NULL && !member_set(d->vtable, m->offset)) {
-            return refuse(c, err, "%s vtable member \"%s\" is NULL, kernel requires it",
-                          ki->name, m->name);
+            return refuse(c, err, "%s vtable member \"%s\" is NULL, kernel requires it", ki->name,
+                          m->name);
         }
     }
     for (size_t i = 0; i < 4; i++) {
@@ -301,8 +297,8 @@ static int32_t check_schema(check_ctx_t *c, const helios_plugin_t *d, helios_err
         }
         if (k->key == NULL || !name_valid(k->key)) {
             printable(kname, sizeof(kname), k->key != NULL ? k->key : "(null)", 32);
-            rc = refuse(c, err, "config key %u: invalid name \"%s\", kernel accepts [a-z0-9_]+",
-                        i, kname);
+            rc = refuse(c, err, "config key %u: invalid name \"%s\", kernel accepts [a-z0-9_]+", i,
+                        kname);
             break;
         }
         uint32_t w = helios_cfg_width(k->type);
@@ -338,8 +334,8 @@ static int32_t check_descriptor(check_ctx_t *c, const helios_plugin_t *d, helios
                       d->magic, (uint64_t)HELIOS_PLUGIN_MAGIC);
     }
     if (d->size < HELIOS_DESC_V1_0_SIZE) {
-        return refuse(c, err, "descriptor size %u, kernel needs at least %zu (ABI 1.0)",
-                      d->size, (size_t)HELIOS_DESC_V1_0_SIZE);
+        return refuse(c, err, "descriptor size %u, kernel needs at least %zu (ABI 1.0)", d->size,
+                      (size_t)HELIOS_DESC_V1_0_SIZE);
     }
     if (d->abi_major != HELIOS_ABI_MAJOR) {
         return refuse(c, err, "ABI major version %u, kernel has %u", d->abi_major,
@@ -350,16 +346,18 @@ static int32_t check_descriptor(check_ctx_t *c, const helios_plugin_t *d, helios
         printable(c->name, sizeof(c->name), d->name, HELIOS_NAME_MAX + 1);
     }
     if (d->abi_minor > HELIOS_ABI_MINOR) {
-        return refuse(c, err, "ABI version %u.%u is newer than the kernel's %u.%u",
-                      d->abi_major, d->abi_minor, HELIOS_ABI_MAJOR, HELIOS_ABI_MINOR);
+        return refuse(c, err, "ABI version %u.%u is newer than the kernel's %u.%u", d->abi_major,
+                      d->abi_minor, HELIOS_ABI_MAJOR, HELIOS_ABI_MINOR);
     }
     int32_t rc = check_sig(c, &d->sig, err);
     if (rc != 0) {
         return rc;
     }
     if (d->kind < 1 || d->kind > HELIOS_KIND_MAX) {
-        return refuse(c, err, "unknown kind %u, kernel knows 1..%u (protocol, storage, codec, "
-                      "consensus, placement)", d->kind, HELIOS_KIND_MAX);
+        return refuse(c, err,
+                      "unknown kind %u, kernel knows 1..%u (protocol, storage, codec, "
+                      "consensus, placement)",
+                      d->kind, HELIOS_KIND_MAX);
     }
     if (d->name == NULL || !name_valid(d->name)) {
         return refuse(c, err, "invalid name \"%s\", kernel accepts [a-z0-9_]{1,%d}",

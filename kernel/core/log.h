@@ -36,7 +36,6 @@ int32_t helios_err_setv(helios_err_t *err, int32_t code, const char *fmt, va_lis
     __attribute__((format(printf, 3, 0)));
 void helios_err_detail(helios_err_t *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void helios_err_hint(helios_err_t *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void helios_err_hint(helios_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* HELIOS_CORE_LOG_H */

@@ -90,13 +90,12 @@ static void print_keys(const helios_plugin_t *d)
         const helios_config_key_t *k = &d->config_keys[i];
         char range[64] = "";
         if (k->min <= k->max) {
-            snprintf(range, sizeof(range), " [%lld, %lld]", (long long)k->min,
-                     (long long)k->max);
+            snprintf(range, sizeof(range), " [%lld, %lld]", (long long)k->min, (long long)k->max);
         }
         printf("    %-20s %-8s default %s%s%s%s%s\n", k->key, helios_cfg_type_name(k->type),
                k->default_text != NULL ? k->default_text : "(unset)", range,
-               (k->flags & HELIOS_CFG_REQUIRED) ? " required" : "",
-               k->help != NULL ? "  " : "", k->help != NULL ? k->help : "");
+               (k->flags & HELIOS_CFG_REQUIRED) ? " required" : "", k->help != NULL ? "  " : "",
+               k->help != NULL ? k->help : "");
     }
 }
 
@@ -130,8 +129,8 @@ static int cmd_plugins(const char *file, int keys)
         }
     }
     for (helios_refusal_t *r = helios_registry_refusals(); r != NULL; r = r->next, n_bad++) {
-        printf("%-10s %-12s %-10s %-5s %s\n", "refused", r->name != NULL ? r->name : "-", "-",
-               "-", r->line);
+        printf("%-10s %-12s %-10s %-5s %s\n", "refused", r->name != NULL ? r->name : "-", "-", "-",
+               r->line);
     }
     printf("%zu loaded, %zu refused from", n_ok, n_bad);
     for (size_t i = 0; cfg->plugin_dirs[i] != NULL; i++) {

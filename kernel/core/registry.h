@@ -27,28 +27,28 @@ typedef struct helios_timer_node helios_timer_node_t;
 
 /* A loaded (accepted) plugin. */
 typedef struct helios_plugin_rt {
-    char *path;                   /* the .so it came from */
-    const char *name;             /* desc->name */
-    uint32_t kind;                /* HELIOS_KIND_* */
-    uint32_t vt_size_plugin;      /* the vtable size the plugin was built with */
-    const helios_plugin_t *desc;  /* inside the loaded object */
-    void *vtable;                 /* kernel-owned copy of the current size, zero-filled */
-    helios_host_t host;           /* this plugin's host table */
-    void *config;                 /* its parsed config struct (config_size bytes), or NULL */
-    uint64_t config_set_mask;     /* bit i: key i was given in the config file */
-    void *lib_state;              /* what init returned */
-    uint32_t inited;              /* init ran and succeeded */
-    _Atomic int64_t alloc_bytes;  /* live bytes allocated through host->alloc */
-    _Atomic int64_t alloc_count;  /* live allocations */
-    void *watchers;               /* timers and io watchers it created (host.c) */
+    char *path;                  /* the .so it came from */
+    const char *name;            /* desc->name */
+    uint32_t kind;               /* HELIOS_KIND_* */
+    uint32_t vt_size_plugin;     /* the vtable size the plugin was built with */
+    const helios_plugin_t *desc; /* inside the loaded object */
+    void *vtable;                /* kernel-owned copy of the current size, zero-filled */
+    helios_host_t host;          /* this plugin's host table */
+    void *config;                /* its parsed config struct (config_size bytes), or NULL */
+    uint64_t config_set_mask;    /* bit i: key i was given in the config file */
+    void *lib_state;             /* what init returned */
+    uint32_t inited;             /* init ran and succeeded */
+    _Atomic int64_t alloc_bytes; /* live bytes allocated through host->alloc */
+    _Atomic int64_t alloc_count; /* live allocations */
+    void *watchers;              /* timers and io watchers it created (host.c) */
     struct helios_plugin_rt *next;
 } helios_plugin_rt_t;
 
 /* A .so the loader refused, with its one-line reason. */
 typedef struct helios_refusal {
     char *path;
-    char *name;   /* plugin name when known, else NULL */
-    char *line;   /* the full one-line refusal, as logged */
+    char *name; /* plugin name when known, else NULL */
+    char *line; /* the full one-line refusal, as logged */
     struct helios_refusal *next;
 } helios_refusal_t;
 
@@ -104,9 +104,8 @@ static inline const helios_placement_vtable_t *hk_placement(const helios_plugin_
 }
 
 /* Instance lifecycle wrappers: optional members fall back to no-ops. */
-static inline int32_t hk_storage_create(const helios_plugin_rt_t *p,
-                                        const helios_tier_options_t *o, void **inst,
-                                        helios_err_t *err)
+static inline int32_t hk_storage_create(const helios_plugin_rt_t *p, const helios_tier_options_t *o,
+                                        void **inst, helios_err_t *err)
 {
     *inst = NULL;
     return hk_storage(p)->create(p->lib_state, p->config, o, inst, err);
@@ -140,8 +139,7 @@ static inline int32_t hk_protocol_create(const helios_plugin_rt_t *p,
     *inst = NULL;
     return hk_protocol(p)->create(p->lib_state, p->config, l, eng, api, inst, err);
 }
-static inline int32_t hk_protocol_start(const helios_plugin_rt_t *p, void *inst,
-                                        helios_err_t *err)
+static inline int32_t hk_protocol_start(const helios_plugin_rt_t *p, void *inst, helios_err_t *err)
 {
     const helios_protocol_vtable_t *vt = hk_protocol(p);
     return vt->start != NULL ? vt->start(inst, err) : 0;

@@ -119,8 +119,10 @@ static proto_inst_t *detect_protocol(session_t *s)
             need_more |= r == HELIOS_AGAIN;
         }
         if (!need_more || (size_t)n == sizeof(buf) || now_ms() >= deadline) {
-            helios_log(HELIOS_LOG_INFO, "connection %u from %s: no protocol recognised its "
-                       "first %zd bytes on %s", s->ci.conn_id, s->peer, n, l->addr);
+            helios_log(HELIOS_LOG_INFO,
+                       "connection %u from %s: no protocol recognised its "
+                       "first %zd bytes on %s",
+                       s->ci.conn_id, s->peer, n, l->addr);
             return NULL;
         }
         /* the bytes stay readable after a peek: wait a little for the rest */
@@ -137,8 +139,10 @@ static proto_inst_t *detect_protocol(session_t *s)
             return &l->protos[i];
         }
     }
-    helios_log(HELIOS_LOG_INFO, "connection %u from %s: client sent nothing and no protocol "
-               "speaks first on %s", s->ci.conn_id, s->peer, l->addr);
+    helios_log(HELIOS_LOG_INFO,
+               "connection %u from %s: client sent nothing and no protocol "
+               "speaks first on %s",
+               s->ci.conn_id, s->peer, l->addr);
     return NULL;
 }
 
@@ -246,8 +250,8 @@ static void accept_cb(struct ev_loop *lp, ev_io *w, int revents)
         }
         pthread_mutex_unlock(&srv.mu);
         if (rc != 0) {
-            helios_log(HELIOS_LOG_ERROR, "connection %u from %s closed: no session thread: %s",
-                       id, s->peer, strerror(rc));
+            helios_log(HELIOS_LOG_ERROR, "connection %u from %s closed: no session thread: %s", id,
+                       s->peer, strerror(rc));
             close(fd);
             free(s);
             continue;
@@ -272,8 +276,8 @@ static int32_t bind_listener(listener_t *l, helios_err_t *err)
     int g = getaddrinfo(c->host, port, &hints, &ai);
     if (g != 0) {
         return helios_err_set(err, HELIOS_ERR_CONFIG_FILE_ERROR,
-                              "could not listen on %s:%u (%s): %s", c->host, c->port,
-                              c->protocol, gai_strerror(g));
+                              "could not listen on %s:%u (%s): %s", c->host, c->port, c->protocol,
+                              gai_strerror(g));
     }
     int fd = -1, last_errno = 0;
     for (struct addrinfo *a = ai; a != NULL && fd < 0; a = a->ai_next) {
@@ -343,8 +347,10 @@ static int32_t start_protocols(listener_t *l, helios_engine_t *engine,
             char state[6], msg[HELIOS_ERR_MSG_MAX];
             helios_sqlstate_str(rc, state);
             snprintf(msg, sizeof(msg), "%s", err->message);
-            return helios_err_set(err, rc, "listener %s (%s): protocol \"%s\" failed to start: "
-                                  "%s %s", l->addr, l->cfg->protocol, p->name, state, msg);
+            return helios_err_set(err, rc,
+                                  "listener %s (%s): protocol \"%s\" failed to start: "
+                                  "%s %s",
+                                  l->addr, l->cfg->protocol, p->name, state, msg);
         }
     }
     return 0;

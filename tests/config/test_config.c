@@ -194,8 +194,8 @@ static void test_cli(void)
     run(pl, r);
     CU_ASSERT_EQUAL(r->status, 0);
     CU_ASSERT_EQUAL(strncmp(r->out, "KIND       NAME         VERSION    ABI   PATH\n", 46), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "codec      good         1.2.3      1.0   "
-                                          HELIOS_TEST_PLUGIN_DIR "/good.so\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(
+        r->out, "codec      good         1.2.3      1.0   " HELIOS_TEST_PLUGIN_DIR "/good.so\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "protocol   echo         1.0.0      1.0   "));
     CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "refused    broken_abi_minor -          -     plugin "
                                           "refused: " HELIOS_BROKEN_PLUGIN_DIR "/abi_minor.so: "

@@ -115,9 +115,8 @@ static void test_metrics(void)
 static void test_refusals(void)
 {
     refused("bad_magic.so", "wrong magic 0x0123456789abcdef, kernel expects 0x4c50534f494c4548");
-    refused("small_descriptor.so",
-            expect("descriptor size 16, kernel needs at least %zu (ABI 1.0)",
-                   sizeof(helios_plugin_t)));
+    refused("small_descriptor.so", expect("descriptor size 16, kernel needs at least %zu (ABI 1.0)",
+                                          sizeof(helios_plugin_t)));
     refused("abi_major.so", "ABI major version 2, kernel has 1");
     refused("abi_minor.so",
             "plugin \"broken_abi_minor\": ABI version 1.7 is newer than the kernel's 1.0");

@@ -113,5 +113,5 @@ static const helios_codec_vtable_t good_vtable = {
 HELIOS_PLUGIN(.kind = HELIOS_KIND_CODEC, .name = "good", .version = "1.2.3",
               .description = "a well-formed test codec (stores bytes as they are)",
               .vtable = &good_vtable, .n_config_keys = sizeof(good_keys) / sizeof(good_keys[0]),
-              .config_keys = good_keys, .config_size = sizeof(good_config_t),
-              .init = good_init, .fini = good_fini);
+              .config_keys = good_keys, .config_size = sizeof(good_config_t), .init = good_init,
+              .fini = good_fini);
