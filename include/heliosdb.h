@@ -36,6 +36,46 @@ void heliosdb_close(helios_engine_t *eng);
 /* heliosdb_session_api: the session API table (static; never NULL). */
 const helios_session_api_t *heliosdb_session_api(void);
 
+/* ---- step-wise convenience API (kernel/sql/embedded.c), in the style of SQLite ----
+ * A connection is a session of the session API (helios_session_t). Statements are prepared
+ * once (the engine caches plans), bound with 1-based parameter indexes, and stepped:
+ * heliosdb_step returns HELIOSDB_ROW while a row is available, 0 when done, or an error
+ * status (> 0, SQLSTATE-packed) with `err` filled. Column values stay valid until the next
+ * step, reset or finalize. Not thread-safe per connection; one connection per thread. */
+#define HELIOSDB_ROW (-100) /* a control signal (< 0): a row is ready */
+
+typedef struct heliosdb_stmt heliosdb_stmt_t;
+
+/* heliosdb_connect: a session as `user` (NULL: "helios"). */
+int32_t heliosdb_connect(helios_engine_t *eng, const char *user, helios_session_t **out,
+                         helios_err_t *err);
+void heliosdb_disconnect(helios_session_t *s);
+/* heliosdb_exec: run every statement in sql, discarding rows. */
+int32_t heliosdb_exec(helios_session_t *s, const char *sql, helios_err_t *err);
+int32_t heliosdb_prepare(helios_session_t *s, const char *sql, heliosdb_stmt_t **out,
+                         helios_err_t *err);
+/* bind_*: idx is 1-based; values are copied. 22023 for an index out of range. */
+int32_t heliosdb_bind_null(heliosdb_stmt_t *st, uint32_t idx);
+int32_t heliosdb_bind_int64(heliosdb_stmt_t *st, uint32_t idx, int64_t v);
+int32_t heliosdb_bind_double(heliosdb_stmt_t *st, uint32_t idx, double v);
+int32_t heliosdb_bind_text(heliosdb_stmt_t *st, uint32_t idx, const char *v, int32_t len);
+int32_t heliosdb_step(heliosdb_stmt_t *st, helios_err_t *err);
+uint32_t heliosdb_column_count(heliosdb_stmt_t *st);
+const char *heliosdb_column_name(heliosdb_stmt_t *st, uint32_t col);
+uint32_t heliosdb_column_type(heliosdb_stmt_t *st, uint32_t col); /* PostgreSQL type OID */
+uint32_t heliosdb_column_is_null(heliosdb_stmt_t *st, uint32_t col);
+int64_t heliosdb_column_int64(heliosdb_stmt_t *st, uint32_t col);
+double heliosdb_column_double(heliosdb_stmt_t *st, uint32_t col);
+/* text form (PostgreSQL output format), NUL-terminated; NULL for SQL NULL */
+const char *heliosdb_column_text(heliosdb_stmt_t *st, uint32_t col);
+const helios_value_t *heliosdb_column_value(heliosdb_stmt_t *st, uint32_t col);
+/* rows changed by the last INSERT/UPDATE/DELETE step; the command tag */
+uint64_t heliosdb_changes(heliosdb_stmt_t *st);
+const char *heliosdb_tag(heliosdb_stmt_t *st);
+/* reset: ready to step again (bindings kept). finalize: free (NULL is a no-op). */
+void heliosdb_reset(heliosdb_stmt_t *st);
+void heliosdb_finalize(heliosdb_stmt_t *st);
+
 #ifdef __cplusplus
 }
 #endif

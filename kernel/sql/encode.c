@@ -1,0 +1,166 @@
+/* kernel/sql/encode.c -- value_encode: PostgreSQL text and binary (send) formats. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sql/sqlint.h"
+
+static void be16(sbuf_t *b, uint16_t x)
+{
+    char c[2] = {(char)(x >> 8), (char)x};
+    sb_putn(b, c, 2);
+}
+
+static void be32(sbuf_t *b, uint32_t x)
+{
+    char c[4] = {(char)(x >> 24), (char)(x >> 16), (char)(x >> 8), (char)x};
+    sb_putn(b, c, 4);
+}
+
+static void be64(sbuf_t *b, uint64_t x)
+{
+    be32(b, (uint32_t)(x >> 32));
+    be32(b, (uint32_t)x);
+}
+
+static void from_helios(const helios_value_t *v, val_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->t = v->type_oid;
+    o->null = v->is_null != 0;
+    switch (v->type_oid) {
+    case HELIOS_OID_FLOAT4: case HELIOS_OID_FLOAT8:
+        o->f = v->f;
+        break;
+    case HELIOS_OID_BOOL: case HELIOS_OID_INT2: case HELIOS_OID_INT4: case HELIOS_OID_INT8:
+    case HELIOS_OID_OID: case HELIOS_OID_DATE: case HELIOS_OID_TIME: case HELIOS_OID_TIMESTAMP:
+    case HELIOS_OID_TIMESTAMPTZ:
+        o->i = v->i;
+        break;
+    default:
+        o->s = v->p;
+        o->len = v->len;
+        break;
+    }
+}
+
+/* numeric text -> PostgreSQL's binary numeric (base-10000 digits) */
+static void numeric_send(const char *s, uint32_t n, sbuf_t *b)
+{
+    int neg = 0;
+    uint32_t i = 0;
+    if (i < n && s[i] == '-') {
+        neg = 1;
+        i++;
+    }
+    char ip[128], fp[128];
+    uint32_t il = 0, fl = 0;
+    while (i < n && s[i] != '.' && il < 127) ip[il++] = s[i++];
+    if (i < n && s[i] == '.') i++;
+    while (i < n && fl < 127) fp[fl++] = s[i++];
+    uint16_t dscale = (uint16_t)fl;
+    /* pad integer part to a multiple of 4 on the left, fraction on the right */
+    char all[300];
+    uint32_t pad = (4 - il % 4) % 4, k = 0;
+    for (uint32_t j = 0; j < pad; j++) all[k++] = '0';
+    for (uint32_t j = 0; j < il; j++) all[k++] = ip[j];
+    uint32_t int_groups = (il + pad) / 4;
+    for (uint32_t j = 0; j < fl; j++) all[k++] = fp[j];
+    while (k % 4 != 0) all[k++] = '0';
+    uint32_t ng = k / 4;
+    uint16_t digits[80];
+    uint32_t nd = 0;
+    for (uint32_t g = 0; g < ng && nd < 80; g++) {
+        digits[nd++] = (uint16_t)((all[g * 4] - '0') * 1000 + (all[g * 4 + 1] - '0') * 100 +
+                                  (all[g * 4 + 2] - '0') * 10 + (all[g * 4 + 3] - '0'));
+    }
+    int weight = (int)int_groups - 1;
+    /* strip leading zero groups */
+    uint32_t first = 0;
+    while (first < nd && digits[first] == 0) {
+        first++;
+        weight--;
+    }
+    uint32_t last = nd;
+    while (last > first && digits[last - 1] == 0) last--;
+    if (first == last) {
+        weight = 0;
+        neg = 0;
+    }
+    be16(b, (uint16_t)(last - first));
+    be16(b, (uint16_t)(int16_t)weight);
+    be16(b, neg ? 0x4000 : 0);
+    be16(b, dscale);
+    for (uint32_t j = first; j < last; j++) be16(b, digits[j]);
+}
+
+int32_t value_encode_impl(helios_session_t *s, const helios_value_t *v, uint32_t format,
+                          uint8_t *buf, uint32_t cap, uint32_t *len)
+{
+    sbuf_t b = {0};
+    int32_t rc = 0;
+    val_t x;
+    from_helios(v, &x);
+    sb_putn(&b, "", 0);
+    if (v->is_null) {
+        *len = 0;
+        sb_free(&b);
+        return 0;
+    }
+    if (format == HELIOS_FORMAT_TEXT) {
+        if (v->type_oid == HELIOS_OID_NUMERIC) sb_putn(&b, v->p, v->len);
+        else val_to_text(&x, &b);
+    } else {
+        switch (v->type_oid) {
+        case HELIOS_OID_BOOL: sb_putc(&b, (char)(v->i != 0)); break;
+        case HELIOS_OID_INT2: be16(&b, (uint16_t)v->i); break;
+        case HELIOS_OID_INT4: case HELIOS_OID_OID: case HELIOS_OID_DATE: be32(&b, (uint32_t)v->i); break;
+        case HELIOS_OID_INT8: case HELIOS_OID_TIME: case HELIOS_OID_TIMESTAMP:
+        case HELIOS_OID_TIMESTAMPTZ:
+            be64(&b, (uint64_t)v->i);
+            break;
+        case HELIOS_OID_FLOAT4: {
+            float f = (float)v->f;
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            be32(&b, u);
+            break;
+        }
+        case HELIOS_OID_FLOAT8: {
+            uint64_t u;
+            memcpy(&u, &v->f, 8);
+            be64(&b, u);
+            break;
+        }
+        case HELIOS_OID_INTERVAL: {
+            helios_interval_t iv;
+            memcpy(&iv, v->p, sizeof iv);
+            be64(&b, (uint64_t)iv.us);
+            be32(&b, (uint32_t)iv.days);
+            be32(&b, (uint32_t)iv.months);
+            break;
+        }
+        case HELIOS_OID_NUMERIC:
+            numeric_send(v->p, v->len, &b);
+            break;
+        case HELIOS_OID_JSONB:
+            sb_putc(&b, 1);
+            sb_putn(&b, v->p, v->len);
+            break;
+        default:
+            if (type_elem_of(v->type_oid) != 0) {
+                rc = HELIOS_ERR_FEATURE_NOT_SUPPORTED; /* binary arrays: ask for text */
+                break;
+            }
+            sb_putn(&b, v->p, v->len); /* text, varchar, bpchar, name, bytea, uuid, json */
+            break;
+        }
+    }
+    if (rc == 0) {
+        *len = (uint32_t)b.len;
+        if (b.len > cap) rc = HELIOS_AGAIN;
+        else if (b.len > 0) memcpy(buf, b.d, b.len);
+    }
+    sb_free(&b);
+    (void)s;
+    return rc;
+}

@@ -1,0 +1,624 @@
+/*
+ * kernel/sql/sqlint.h -- internals of the SQL engine shared by its .c files (not a contract).
+ *
+ * Pipeline: parse.c (libpg_query protobuf) -> bind*.c (names, types, plan tree) -> exec*.c
+ * (operators over row sets) with expr.c / func.c evaluating expressions; store.c encodes keys
+ * and rows and keeps a transaction's write set; catalog.c keeps tables in a system tree.
+ */
+#ifndef HELIOS_SQLINT_H
+#define HELIOS_SQLINT_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "helios/session.h"
+#include "helios/sqlstate.h"
+#include "helios/status.h"
+#include "sql/sql.h"
+#include "storage/lsm.h"
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+typedef PgQuery__Node pnode_t;
+
+/* ---------- arena ---------- */
+typedef struct arena_blk {
+    struct arena_blk *next;
+    size_t cap, used;
+    char data[] __attribute__((aligned(16)));
+} arena_blk_t;
+
+typedef struct arena {
+    arena_blk_t *head;
+    size_t total;   /* bytes allocated from malloc */
+    size_t limit;   /* 0: none; exceeding it sets over */
+    uint32_t over;
+} arena_t;
+
+void *ar_alloc(arena_t *a, size_t n);
+void *ar_zalloc(arena_t *a, size_t n);
+char *ar_strdup(arena_t *a, const char *s);
+char *ar_strndup(arena_t *a, const char *s, size_t n);
+char *ar_printf(arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ar_reset(arena_t *a);
+void ar_free(arena_t *a);
+
+/* growable string */
+typedef struct sbuf {
+    char *d;
+    size_t len, cap;
+} sbuf_t;
+void sb_putn(sbuf_t *b, const char *s, size_t n);
+void sb_puts(sbuf_t *b, const char *s);
+void sb_putc(sbuf_t *b, char c);
+void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_free(sbuf_t *b);
+
+/* ---------- errors ---------- */
+int32_t sql_err(helios_err_t *err, int32_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sql_err_detail(helios_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sql_err_hint(helios_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---------- values ---------- */
+/* type codes are PostgreSQL OIDs; arrays use their array OIDs (1007 int4[], ...) */
+#define T_NULL 0u /* an untyped NULL constant */
+typedef struct val {
+    uint32_t t;
+    uint8_t null;
+    uint8_t pad;
+    int16_t scale; /* numeric */
+    uint32_t len;  /* text / bytea / fixed16 bytes */
+    union {
+        int64_t i;
+        double f;
+        const char *s;
+        __int128 n;
+    };
+} val_t;
+
+#define NUM_MAX_SCALE 30
+
+int val_is_int(uint32_t t);
+int val_is_num(uint32_t t); /* int, numeric, float */
+int val_is_text(uint32_t t);
+uint32_t type_array_of(uint32_t elem);
+uint32_t type_elem_of(uint32_t arr);
+const char *type_name(uint32_t t);
+int16_t type_len(uint32_t t);
+uint32_t type_phys(uint32_t t);
+/* type by SQL name ("int", "varchar"...) -> oid; 0 unknown */
+uint32_t type_by_name(const char *name);
+/* category precedence for implicit promotion */
+int type_numeric_rank(uint32_t t);
+
+/* text input: parse s (len n) as type t (typmod tm) into out (arena for var data). */
+int32_t val_from_text(arena_t *a, uint32_t t, int32_t tm, const char *s, size_t n, val_t *out,
+                      helios_err_t *err);
+/* text output (PostgreSQL format), appended to sb */
+void val_to_text(const val_t *v, sbuf_t *sb);
+/* text output into arena; returns NUL-terminated */
+const char *val_text(arena_t *a, const val_t *v, uint32_t *len);
+/* cast v to type t/typmod */
+int32_t val_cast(arena_t *a, const val_t *v, uint32_t t, int32_t tm, val_t *out, int explicit_,
+                 helios_err_t *err);
+/* compare two non-null values of comparable types: <0, 0, >0 */
+int val_cmp(const val_t *a, const val_t *b);
+uint64_t val_hash(const val_t *v);
+/* null-aware compare for sort: nulls as larger */
+int val_cmp_sort(const val_t *a, const val_t *b);
+int val_equal_nn(const val_t *a, const val_t *b); /* both non-null */
+
+/* numeric helpers */
+int num_from_str(const char *s, size_t n, __int128 *v, int16_t *scale);
+void num_to_str(__int128 v, int scale, sbuf_t *sb);
+int num_rescale(__int128 *v, int16_t from, int16_t to); /* 0 ok, -1 overflow */
+double num_to_double(__int128 v, int scale);
+int num_from_double(double d, __int128 *v, int16_t *scale);
+void float_to_str(double d, int is4, sbuf_t *sb);
+
+/* date/time */
+int32_t dt_parse_date(const char *s, size_t n, int64_t *days);
+int32_t dt_parse_timestamp(const char *s, size_t n, int64_t *us, int tz);
+int32_t dt_parse_time(const char *s, size_t n, int64_t *us);
+int32_t dt_parse_interval(const char *s, size_t n, int64_t *us, int32_t *days, int32_t *months);
+void dt_format_date(int64_t days, sbuf_t *sb);
+void dt_format_timestamp(int64_t us, int tz, sbuf_t *sb);
+void dt_format_time(int64_t us, sbuf_t *sb);
+void dt_format_interval(int64_t us, int32_t days, int32_t months, sbuf_t *sb);
+int64_t dt_now_us(void);
+void dt_j2date(int64_t days, int *y, int *m, int *d);
+int64_t dt_date2j(int y, int m, int d);
+
+/* ---------- catalog ---------- */
+typedef struct column {
+    char *name;
+    uint32_t type;
+    int32_t typmod;
+    uint32_t not_null;
+    char *default_sql;          /* NULL: none */
+    struct expr *default_expr;  /* bound lazily */
+    uint32_t identity;          /* 1: GENERATED ALWAYS, 2: BY DEFAULT */
+    uint32_t seq_oid;           /* serial/identity sequence */
+    uint32_t dropped;
+} column_t;
+
+typedef struct index_def {
+    uint32_t oid;
+    uint32_t tree;
+    char *name;
+    uint32_t unique;
+    uint32_t n_cols;
+    uint32_t cols[16];
+    uint8_t desc[16];
+} index_def_t;
+
+#define REL_TABLE 1u
+#define REL_VIEW 2u
+#define REL_SEQUENCE 3u
+
+typedef struct table {
+    uint32_t oid;
+    uint32_t kind;
+    uint32_t tree;
+    uint32_t schema_oid;
+    char *name;
+    uint32_t n_cols;
+    column_t *cols;
+    uint32_t n_pk;        /* 0: hidden row id */
+    uint32_t pk[16];
+    uint32_t n_idx;
+    index_def_t *idx;
+    char *view_sql;       /* views */
+    char **view_colnames; /* optional */
+    uint32_t n_view_colnames;
+    /* checks */
+    uint32_t n_checks;
+    char **check_sql;
+    struct expr **check_expr;
+    /* sequence state */
+    int64_t seq_next, seq_inc, seq_min, seq_max, seq_start;
+    uint32_t seq_called;
+    uint32_t seq_cycle;
+    /* row id generator (tables without a primary key) */
+    int64_t next_rowid;
+    uint64_t est_rows;
+    pthread_mutex_t mu;
+} table_t;
+
+typedef struct schema {
+    uint32_t oid;
+    char *name;
+} schema_t;
+
+typedef struct user {
+    char *name;
+    char *verifier; /* SCRAM-SHA-256$... or NULL */
+    uint32_t superuser;
+} user_t;
+
+typedef struct catalog {
+    pthread_rwlock_t lock;
+    uint64_t version;
+    uint32_t next_oid;
+    uint32_t next_tree;
+    uint32_t n_tables, cap_tables;
+    table_t **tables;
+    uint32_t n_schemas;
+    schema_t *schemas;
+    uint32_t n_users;
+    user_t *users;
+    uint32_t n_dead;
+    table_t **dead; /* dropped tables kept until close (plans may still point at them) */
+} catalog_t;
+
+#define CAT_TREE 1u
+
+struct helios_engine {
+    helios_lsm_t *lsm;
+    catalog_t cat;
+    uint64_t work_mem;
+    char *data_dir;
+    pthread_mutex_t sess_mu;
+    struct helios_session *sessions;
+    uint32_t next_pid;
+};
+
+/* ---------- expressions ---------- */
+enum {
+    E_CONST = 1,
+    E_COL,       /* depth, idx */
+    E_PARAM,     /* idx (0-based) */
+    E_OP,        /* binary/unary operator: op, args */
+    E_AND,
+    E_OR,
+    E_NOT,
+    E_FUNC,      /* builtin function */
+    E_CASE,      /* args: [arg?] when,then pairs..., else */
+    E_ISNULL,    /* op: 0 IS NULL, 1 IS NOT NULL */
+    E_BOOLTEST,  /* op: PgQuery__BoolTestType */
+    E_IN,        /* args[0] IN args[1..] ; op 1 = NOT IN */
+    E_CAST,
+    E_SUBQ,      /* sub-plan: op = sublink type */
+    E_AGG,       /* aggregate (only before rewrite) */
+    E_COALESCE,
+    E_MINMAX,    /* op 1 greatest, 2 least */
+    E_NULLIF,
+    E_DISTINCT,  /* IS [NOT] DISTINCT FROM: op 0 distinct, 1 not distinct */
+    E_ARRAY,
+    E_ROWID,     /* placeholder */
+};
+
+/* operators */
+enum {
+    OP_ADD = 1, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_NEG, OP_POW,
+    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+    OP_CONCAT, OP_LIKE, OP_NLIKE, OP_ILIKE, OP_NILIKE,
+    OP_BAND, OP_BOR, OP_BXOR, OP_SHL, OP_SHR, OP_BNOT, OP_ABS_, OP_REGEX, OP_NREGEX,
+    OP_REGEXI, OP_NREGEXI, OP_ANY_EQ,
+};
+
+struct plan;
+struct func_def;
+
+typedef struct agg_def {
+    uint32_t fn; /* AGG_* */
+    uint32_t distinct;
+    uint32_t star;
+    struct expr *arg;
+    struct expr *arg2; /* string_agg delimiter */
+    struct expr *filter;
+    uint32_t type;     /* result type */
+    uint32_t argtype;
+} agg_def_t;
+
+enum { AGG_COUNT = 1, AGG_COUNT_STAR, AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX, AGG_BOOL_AND,
+       AGG_BOOL_OR, AGG_STRING_AGG, AGG_ARRAY_AGG, AGG_STDDEV, AGG_VARIANCE, AGG_STDDEV_POP,
+       AGG_VAR_POP };
+
+typedef struct expr {
+    uint8_t kind;
+    uint8_t op;
+    uint16_t n_args;
+    uint32_t type;
+    int32_t typmod;
+    uint32_t depth, idx; /* E_COL; E_PARAM idx */
+    int32_t location;
+    val_t c;             /* E_CONST */
+    struct expr **args;
+    const struct func_def *fn;
+    struct plan *sub;    /* E_SUBQ */
+    uint32_t correlated; /* E_SUBQ */
+    uint32_t subq_id;
+    agg_def_t *agg;      /* E_AGG */
+} expr_t;
+
+/* ---------- plans ---------- */
+enum { P_SCAN = 1, P_VALUES, P_RESULT, P_FILTER, P_JOIN, P_AGG, P_PROJECT, P_DISTINCT, P_SORT,
+       P_LIMIT, P_SETOP, P_SUBQ, P_TRIM };
+
+typedef struct sort_key {
+    uint32_t idx;
+    uint8_t desc;
+    uint8_t nulls_first;
+} sort_key_t;
+
+typedef struct plan {
+    uint8_t kind;
+    uint8_t jtype;   /* P_JOIN: 1 inner, 2 left, 3 full, 4 right, 5 cross; P_SETOP: op */
+    uint8_t all;     /* P_SETOP */
+    uint32_t width;  /* output row width */
+    uint32_t depth;  /* query level (for E_COL depth) */
+    struct plan *l, *r;
+    /* P_SCAN */
+    table_t *tab;
+    uint32_t base;       /* slot of column 0 in the wide row */
+    expr_t **pk_eq;      /* n_pk exprs when the scan is a point lookup by primary key */
+    expr_t *lo[16], *hi[16]; /* pk prefix range bounds (NULL: open) */
+    uint32_t n_lo, n_hi;
+    uint8_t lo_incl, hi_incl;
+    index_def_t *use_idx; /* secondary index equality lookup on its first columns */
+    expr_t **idx_eq;
+    uint32_t n_idx_eq;
+    expr_t *filter;
+    /* P_JOIN */
+    expr_t **lkeys, **rkeys;
+    uint32_t n_keys;
+    uint32_t *rslots, n_rslots; /* slots filled by the right input */
+    uint32_t *lslots, n_lslots; /* slots filled by the left input (full/right joins) */
+    /* P_VALUES / P_PROJECT / P_AGG */
+    expr_t ***rows;
+    uint32_t n_rows;
+    expr_t **exprs;
+    uint32_t n_exprs;
+    agg_def_t **aggs;
+    uint32_t n_aggs;
+    /* P_SORT / P_DISTINCT */
+    sort_key_t *keys;
+    uint32_t n_sort;
+    uint32_t n_distinct; /* P_DISTINCT: leading columns compared */
+    expr_t **distinct_on;
+    uint32_t n_distinct_on;
+    /* P_LIMIT */
+    expr_t *limit, *offset;
+    /* P_SUBQ: child output copied to slots base.. */
+    uint32_t est;
+} plan_t;
+
+/* output column of a statement */
+typedef struct out_col {
+    char *name;
+    uint32_t type;
+    int32_t typmod;
+    uint32_t table_oid;
+    int16_t attnum;
+} out_col_t;
+
+/* ---------- statements ---------- */
+enum { S_SELECT = 1, S_INSERT, S_UPDATE, S_DELETE, S_UTILITY, S_EMPTY };
+
+typedef struct stmt_plan {
+    uint32_t kind;
+    uint32_t cmd;        /* utility node case */
+    pnode_t *node;       /* the parse node (utility statements; lives in the cache entry) */
+    const char *sql;     /* statement text (cache-owned) */
+    uint32_t sql_len;
+    plan_t *plan;        /* SELECT, source of INSERT, scan of UPDATE/DELETE */
+    uint32_t n_out;
+    out_col_t *out;
+    /* DML */
+    table_t *tab;
+    uint32_t n_tcols;    /* INSERT: target columns */
+    uint32_t *tcols;
+    expr_t **set_exprs;  /* UPDATE: per table column (NULL: unchanged); evaluated on scan rows */
+    expr_t **ret;        /* RETURNING over the table row */
+    uint32_t n_ret;
+    uint32_t n_subq;     /* number of subquery ids (exec cache slots) */
+    uint32_t n_params;
+    uint32_t *param_types;
+    uint32_t fast;       /* FAST_* */
+    uint32_t on_conflict_nothing;
+    uint32_t n_conflict_cols;
+    expr_t **conflict_set; /* ON CONFLICT DO UPDATE: per column; NULL: unchanged */
+    expr_t *conflict_where;
+    expr_t **checks;     /* CHECK constraints over the table row */
+    uint32_t n_checks;
+    char **check_names;
+    PgQuery__ParseResult **extra_trees; /* parse trees the plan points into (views) */
+    uint32_t n_extra_trees;
+} stmt_plan_t;
+
+#define FAST_NONE 0u
+#define FAST_PK_GET 1u     /* SELECT cols FROM t WHERE pk = ... */
+#define FAST_INSERT_VALUES 2u
+
+/* a parsed-and-bound query text: one or more statements */
+typedef struct cached_q {
+    struct cached_q *next;   /* hash chain */
+    struct cached_q *lru_prev, *lru_next;
+    char *text;
+    uint32_t len;
+    uint64_t hash;
+    uint64_t cat_version;
+    uint32_t n_param_types;
+    uint32_t *param_types_in;
+    arena_t ar;               /* everything of the plan */
+    PgQuery__ParseResult *pr; /* parse tree (utility nodes point into it) */
+    uint32_t n_stmts;
+    stmt_plan_t **stmts;
+    uint32_t refs;            /* prepared statements holding it */
+    uint32_t in_lru;
+} cached_q_t;
+
+/* ---------- transactions / store ---------- */
+typedef struct wentry {
+    uint32_t tree;
+    uint32_t klen, vlen;
+    uint8_t del;
+    uint8_t *key, *val;
+} wentry_t;
+
+typedef struct wset {
+    wentry_t **slots; /* open addressing */
+    uint32_t cap, n;
+    wentry_t **list;  /* insertion order */
+    uint32_t n_list, cap_list;
+} wset_t;
+
+typedef struct txn {
+    uint32_t active;     /* explicit transaction block */
+    uint32_t failed;     /* 'E' */
+    uint32_t has_snap;
+    helios_seq_t snap;
+    uint32_t iso;        /* 0 read committed, 1 repeatable read, 2 serializable */
+    uint32_t read_only;
+    wset_t ws;
+} txn_t;
+
+/* ---------- session ---------- */
+typedef struct setting {
+    char *name;
+    char *value;
+} setting_t;
+
+typedef struct named_stmt {
+    char *name;
+    struct helios_stmt *st;
+} named_stmt_t;
+
+struct helios_session {
+    helios_engine_t *eng;
+    struct helios_session *next;
+    uint32_t pid, secret;
+    volatile uint32_t cancel;
+    uint32_t dialect;
+    char *user;
+    txn_t txn;
+    setting_t *settings;
+    uint32_t n_settings;
+    char *param_buf;
+    /* plan cache */
+    cached_q_t **cache_tab;
+    uint32_t cache_cap, cache_n;
+    cached_q_t *lru_head, *lru_tail;
+    /* SQL-level PREPARE */
+    named_stmt_t *named;
+    uint32_t n_named;
+    uint64_t stmt_counter;
+    arena_t qar; /* per-statement arena */
+    uint64_t last_insert_id;
+};
+
+struct helios_stmt {
+    helios_session_t *s;
+    cached_q_t *cq;
+    stmt_plan_t *sp;
+    uint32_t n_params;
+    uint32_t *param_types;
+    uint32_t n_cols;
+    helios_column_desc_t *cols;
+};
+
+/* execution context of one statement run */
+typedef struct exec_ctx {
+    helios_session_t *s;
+    helios_engine_t *eng;
+    arena_t *ar;
+    const val_t *params;
+    uint32_t n_params;
+    val_t *rows[64];  /* current row per query depth */
+    uint32_t n_subq;
+    struct rowset **subq_cache; /* uncorrelated subquery results */
+    helios_seq_t snap;
+    helios_err_t *err;
+    int64_t now_us;
+    uint64_t ticks;
+} exec_ctx_t;
+
+typedef struct rowset {
+    val_t **rows;
+    size_t n, cap;
+    uint32_t width;
+} rowset_t;
+
+/* ---------- function library ---------- */
+typedef int32_t (*func_impl_t)(exec_ctx_t *cx, expr_t *e, val_t *args, val_t *out);
+typedef struct func_def {
+    const char *name;
+    int16_t min_args, max_args;
+    uint32_t ret;    /* 0: same as first arg; 1: computed by resolver */
+    uint32_t strict; /* NULL in -> NULL out */
+    func_impl_t fn;
+} func_def_t;
+const func_def_t *func_lookup(const char *name, uint32_t n_args);
+uint32_t func_result_type(const func_def_t *f, expr_t **args, uint32_t n);
+
+/* ---------- parse.c ---------- */
+int32_t sql_parse(const char *sql, PgQuery__ParseResult **out, helios_err_t *err);
+void sql_parse_free(PgQuery__ParseResult *pr);
+char *sql_deparse_expr(arena_t *a, pnode_t *n);
+const char *pn_str(pnode_t *n); /* String node -> text, else NULL */
+char *sql_name_lower(arena_t *a, const char *s);
+
+/* ---------- bind ---------- */
+typedef struct bind_ctx bind_ctx_t;
+int32_t bind_stmt(helios_session_t *s, arena_t *a, PgQuery__RawStmt *raw, const char *sql,
+                  uint32_t n_ptypes, const uint32_t *ptypes, stmt_plan_t **out,
+                  helios_err_t *err);
+int32_t bind_default_expr(helios_session_t *s, arena_t *a, table_t *t, const char *sql,
+                          uint32_t type, int32_t typmod, expr_t **out, helios_err_t *err);
+int32_t bind_check_expr(helios_session_t *s, arena_t *a, table_t *t, const char *sql,
+                        expr_t **out, helios_err_t *err);
+expr_t *mk_const(arena_t *a, const val_t *v);
+expr_t *mk_cast(arena_t *a, expr_t *e, uint32_t t, int32_t tm);
+
+/* ---------- expr.c ---------- */
+int32_t eval(exec_ctx_t *cx, expr_t *e, val_t *out);
+int32_t eval_bool(exec_ctx_t *cx, expr_t *e, int *res); /* res: 1 true, 0 false/null */
+int32_t eval_op(exec_ctx_t *cx, uint32_t op, uint32_t rtype, val_t *a, val_t *b, val_t *out);
+int like_match(const char *p, size_t pn, const char *s, size_t sn, int ci);
+
+/* ---------- exec ---------- */
+int32_t exec_plan(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+int32_t exec_subq(exec_ctx_t *cx, expr_t *e, rowset_t **out);
+void rs_add(arena_t *a, rowset_t *rs, val_t *row);
+val_t *row_new(arena_t *a, uint32_t w);
+int32_t exec_dml(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret_rows, uint64_t *n_affected);
+int32_t exec_check_cancel(exec_ctx_t *cx);
+
+/* ---------- store.c ---------- */
+void key_encode(sbuf_t *b, const val_t *v, int desc);
+int32_t row_encode(arena_t *a, table_t *t, const val_t *vals, sbuf_t *out, helios_err_t *err);
+int32_t row_decode(arena_t *a, table_t *t, const uint8_t *row, uint32_t len, val_t *out,
+                   uint32_t base, helios_err_t *err);
+void table_pk_key(table_t *t, const val_t *row, sbuf_t *key);
+void index_key(table_t *t, index_def_t *ix, const val_t *row, const sbuf_t *pk, sbuf_t *key,
+               int with_pk);
+void ws_init(wset_t *w);
+void ws_free(wset_t *w);
+void ws_clear(wset_t *w);
+wentry_t *ws_get(wset_t *w, uint32_t tree, const void *key, uint32_t klen);
+int32_t ws_put(wset_t *w, uint32_t tree, const void *key, uint32_t klen, const void *val,
+               uint32_t vlen, int del);
+/* read through the session's write set, then the store at its snapshot */
+int32_t st_get(exec_ctx_t *cx, uint32_t tree, const void *key, uint32_t klen, helios_buf_t *val,
+               uint32_t *found, helios_err_t *err);
+typedef struct st_iter st_iter_t;
+int32_t st_iter_open(exec_ctx_t *cx, uint32_t tree, const void *lo, uint32_t lolen,
+                     st_iter_t **out, helios_err_t *err);
+int st_iter_next(st_iter_t *it, const uint8_t **k, uint32_t *kl, const uint8_t **v, uint32_t *vl);
+int32_t st_iter_close(st_iter_t *it, helios_err_t *err);
+int32_t txn_commit(helios_session_t *s, helios_err_t *err);
+void txn_abort(helios_session_t *s);
+int32_t txn_begin_stmt(helios_session_t *s, exec_ctx_t *cx, helios_err_t *err);
+
+/* ---------- catalog.c ---------- */
+int32_t cat_open(helios_engine_t *eng, helios_err_t *err);
+void cat_close(helios_engine_t *eng);
+table_t *cat_find_table(helios_engine_t *eng, const char *schema, const char *name);
+schema_t *cat_find_schema(helios_engine_t *eng, const char *name);
+int32_t cat_persist_table(helios_engine_t *eng, table_t *t, helios_wbatch_t *b, helios_err_t *err);
+int32_t cat_persist_meta(helios_engine_t *eng, helios_wbatch_t *b, helios_err_t *err);
+int32_t cat_persist_user(helios_engine_t *eng, user_t *u, int del, helios_wbatch_t *b,
+                         helios_err_t *err);
+int32_t cat_persist_schema(helios_engine_t *eng, schema_t *sc, int del, helios_wbatch_t *b,
+                           helios_err_t *err);
+int32_t cat_drop_table_entry(helios_engine_t *eng, table_t *t, helios_wbatch_t *b,
+                             helios_err_t *err);
+void cat_add_table(helios_engine_t *eng, table_t *t);
+void cat_remove_table(helios_engine_t *eng, table_t *t);
+table_t *table_alloc(void);
+void table_free(table_t *t);
+user_t *cat_find_user(helios_engine_t *eng, const char *name);
+int32_t seq_nextval(helios_engine_t *eng, table_t *seq, int64_t *out, helios_err_t *err);
+int32_t cat_persist_seq(helios_engine_t *eng, table_t *seq, helios_err_t *err);
+int32_t cat_commit_batch(helios_engine_t *eng, helios_wbatch_t *b, helios_err_t *err);
+
+/* ---------- ddl.c ---------- */
+int32_t exec_utility(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *sink,
+                     const char **tag, char *tagbuf, helios_err_t *err);
+
+/* ---------- auth.c ---------- */
+int32_t scram_make_verifier(const char *password, char *out, uint32_t cap);
+
+/* ---------- session.c ---------- */
+const char *sess_get_setting(helios_session_t *s, const char *name);
+int32_t sess_set_setting(helios_session_t *s, const char *name, const char *value,
+                         helios_err_t *err);
+int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
+                      uint32_t n_params, const helios_sink_t *sink, uint64_t max_rows,
+                      helios_err_t *err);
+int32_t sess_get_cached(helios_session_t *s, const char *sql, uint32_t len, uint32_t n_types,
+                        const uint32_t *types, cached_q_t **out, helios_err_t *err);
+void sess_release_cached(helios_session_t *s, cached_q_t *cq);
+uint64_t hash_bytes(const void *p, size_t n);
+void out_cols_to_desc(arena_t *a, stmt_plan_t *sp, helios_column_desc_t **out);
+void val_to_helios(arena_t *a, const val_t *v, helios_value_t *out);
+int32_t copy_run(helios_session_t *s, exec_ctx_t *cx, PgQuery__CopyStmt *cs,
+                 const helios_sink_t *sink, uint64_t *n_rows, helios_err_t *err);
+
+#endif /* HELIOS_SQLINT_H */
