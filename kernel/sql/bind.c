@@ -308,7 +308,7 @@ static int32_t bind_values(bind_ctx_t *bc, scope_t *parent, uint32_t depth,
             }
             if ((rc = bind_expr(bc, &q, n, &p->rows[r][c])) != 0) return rc;
             if (coltypes != NULL && c < n_target) {
-                if ((rc = coerce_to(bc, &p->rows[r][c], coltypes[c], coltypmods[c], 0)) != 0) {
+                if ((rc = coerce_to(bc, &p->rows[r][c], coltypes[c], coltypmods[c], 2)) != 0) {
                     if (bc->err != NULL && bc->err->code == HELIOS_ERR_DATATYPE_MISMATCH) {
                         sql_err(bc->err, HELIOS_ERR_DATATYPE_MISMATCH,
                                 "column is of type %s but expression is of type %s",
@@ -763,7 +763,10 @@ static int32_t bind_insert(bind_ctx_t *bc, PgQuery__InsertStmt *ins, stmt_plan_t
                 pr->exprs = ar_alloc(bc->a, sizeof(expr_t *) * (nc + 1));
                 for (uint32_t i = 0; i < nc; i++) {
                     expr_t *e = mk_col(bc->a, 0, i, cols[i].type, cols[i].typmod);
-                    if (cols[i].type != ct[i]) e = mk_cast(bc->a, e, ct[i], cm[i]);
+                    if (cols[i].type != ct[i]) {
+                        e = mk_cast(bc->a, e, ct[i], cm[i]);
+                        e->op = 1;
+                    }
                     pr->exprs[i] = e;
                 }
                 sp->plan = pr;
@@ -812,7 +815,7 @@ static int32_t bind_insert(bind_ctx_t *bc, PgQuery__InsertStmt *ins, stmt_plan_t
                 }
                 expr_t *e;
                 if ((rc = bind_expr(bc, q, rt->val, &e)) != 0) return rc;
-                if ((rc = coerce_to(bc, &e, t->cols[c].type, t->cols[c].typmod, 0)) != 0) return rc;
+                if ((rc = coerce_to(bc, &e, t->cols[c].type, t->cols[c].typmod, 2)) != 0) return rc;
                 sp->conflict_set[c] = e;
             }
             if (oc->where_clause != NULL) {
@@ -892,7 +895,7 @@ static int32_t bind_update(bind_ctx_t *bc, PgQuery__UpdateStmt *up, stmt_plan_t 
         } else if ((rc = bind_expr(bc, q, rt->val, &e)) != 0) {
             return rc;
         }
-        if ((rc = coerce_to(bc, &e, t->cols[c].type, t->cols[c].typmod, 0)) != 0) {
+        if ((rc = coerce_to(bc, &e, t->cols[c].type, t->cols[c].typmod, 2)) != 0) {
             if (bc->err->code == HELIOS_ERR_DATATYPE_MISMATCH) {
                 sql_err(bc->err, HELIOS_ERR_DATATYPE_MISMATCH,
                         "column \"%s\" is of type %s but expression is of type %s", rt->name,
@@ -902,6 +905,7 @@ static int32_t bind_update(bind_ctx_t *bc, PgQuery__UpdateStmt *up, stmt_plan_t 
         }
         if (e->type != t->cols[c].type || t->cols[c].typmod >= 0) {
             e = mk_cast(bc->a, e, t->cols[c].type, t->cols[c].typmod);
+            e->op = 1;
         }
         sp->set_exprs[c] = e;
     }
@@ -982,6 +986,19 @@ int32_t bind_stmt(helios_session_t *s, arena_t *a, PgQuery__RawStmt *raw, const 
         break;
     default:
         sp->kind = S_UTILITY;
+        if (raw->stmt->node_case == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT) {
+            /* SHOW returns rows: describe them so every client path sees the columns */
+            const char *nm = raw->stmt->variable_show_stmt->name;
+            int all = nm != NULL && strcasecmp(nm, "all") == 0;
+            sp->n_out = all ? 2 : 1;
+            sp->out = ar_zalloc(a, sizeof(out_col_t) * 2);
+            sp->out[0].name = all ? "name" : sql_name_lower(a, nm != NULL ? nm : "?");
+            sp->out[0].type = HELIOS_OID_TEXT;
+            sp->out[0].typmod = -1;
+            sp->out[1].name = "setting";
+            sp->out[1].type = HELIOS_OID_TEXT;
+            sp->out[1].typmod = -1;
+        }
         break;
     }
     if (rc != 0) return rc;
@@ -1035,8 +1052,11 @@ int32_t bind_default_expr(helios_session_t *s, arena_t *a, table_t *t, const cha
     bind_ctx_t bc = {.s = s, .eng = s->eng, .a = a, .err = err};
     uint32_t pt[1] = {0};
     bc.ptypes = pt;
-    if ((rc = coerce_to(&bc, &e, type, typmod, 0)) != 0) return rc;
-    if (e->type != type || typmod >= 0) e = mk_cast(a, e, type, typmod);
+    if ((rc = coerce_to(&bc, &e, type, typmod, 2)) != 0) return rc;
+    if (e->type != type || typmod >= 0) {
+        e = mk_cast(a, e, type, typmod);
+        e->op = 1;
+    }
     *out = e;
     (void)t;
     return 0;

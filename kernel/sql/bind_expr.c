@@ -114,7 +114,20 @@ int32_t coerce_to(bind_ctx_t *bc, expr_t **ep, uint32_t t, int32_t tm, int expli
         *ep = c;
         return 0;
     }
-    if (!explicit_ && !is_unknown(e)) {
+    if (explicit_ == 2 && !is_unknown(e)) {
+        /* assignment (INSERT/UPDATE/DEFAULT): PostgreSQL allows numeric narrowing and output
+           to text; the value is checked when the cast runs */
+        int ok = (val_is_num(e->type) && val_is_num(t)) || val_is_text(t) ||
+                 (val_is_text(e->type) && val_is_text(t)) || e->type == t ||
+                 ((e->type == 1082 || e->type == 1114 || e->type == 1184) &&
+                  (t == 1082 || t == 1114 || t == 1184)) ||
+                 ((e->type == 114 || e->type == 3802) && (t == 114 || t == 3802));
+        if (!ok) {
+            return bind_err_pos(bc, e->location, HELIOS_ERR_DATATYPE_MISMATCH,
+                                "column is of type %s but expression is of type %s",
+                                type_name(t), type_name(e->type));
+        }
+    } else if (!explicit_ && !is_unknown(e)) {
         /* implicit casts PostgreSQL allows: numeric widening, anything to text-like */
         int ok = (val_is_num(e->type) && val_is_num(t) &&
                   type_numeric_rank(e->type) <= type_numeric_rank(t)) ||
@@ -138,6 +151,7 @@ int32_t coerce_to(bind_ctx_t *bc, expr_t **ep, uint32_t t, int32_t tm, int expli
         return 0;
     }
     *ep = mk_cast(bc->a, e, t, tm);
+    (*ep)->op = explicit_ == 1 ? 0 : 1; /* 1: implicit/assignment cast (no silent truncation) */
     return 0;
 }
 

@@ -778,7 +778,7 @@ int32_t eval(exec_ctx_t *cx, expr_t *e, val_t *o)
             o->t = e->type;
             return 0;
         }
-        return val_cast(cx->ar, &a, e->type, e->typmod, o, 1, cx->err);
+        return val_cast(cx->ar, &a, e->type, e->typmod, o, e->op == 0, cx->err);
     }
     case E_SUBQ:
         return eval_subq(cx, e, o);

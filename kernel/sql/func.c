@@ -953,7 +953,7 @@ uint32_t func_result_type(const func_def_t *f, expr_t **args, uint32_t n)
         if (args[i]->type == HELIOS_OID_UNKNOWN || args[i]->type == T_NULL) {
             uint32_t want = (f->ret == RT_ARG0 || f->ret == RT_FLOATARG) ? HELIOS_OID_NUMERIC
                                                                          : HELIOS_OID_TEXT;
-            if (args[i]->kind == E_CONST && !args[i]->c.null) {
+            if (args[i]->kind == E_CONST && !args[i]->c.null && want != HELIOS_OID_TEXT) {
                 val_t v;
                 if (val_cast(NULL, &args[i]->c, want, -1, &v, 1, NULL) == 0) {
                     args[i]->c = v;

@@ -66,7 +66,7 @@ static const struct {
     {"numeric", 1700}, {"decimal", 1700}, {"uuid", 2950}, {"jsonb", 3802}, {"serial", 23},
     {"bigserial", 20}, {"smallserial", 21}, {"serial4", 23}, {"serial8", 20}, {"string", 25},
     {"tinyint", 21}, {"mediumint", 23}, {"double", 701}, {"datetime", 1114}, {"blob", 17},
-    {"clob", 25}, {"regclass", 26}, {"unknown", 705},
+    {"clob", 25}, {"regclass", 25}, {"unknown", 705},
 };
 
 uint32_t type_by_name(const char *name)
