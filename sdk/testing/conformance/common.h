@@ -41,6 +41,10 @@ int conf_fini_and_check_leaks(conf_ctx_t *c);
 void conf_random_bytes(uint64_t *state, void *buf, uint64_t len);
 /* Compressible, text-like bytes. */
 void conf_text_bytes(uint64_t seed, void *buf, uint64_t len);
+/* Column codecs (codec_column.c): add the CAP_COLUMN tests to a suite; one small encode of
+   each type for the allocation-failure test (0, or the failing status). */
+int conf_codec_column_add_tests(CU_pSuite suite);
+int32_t conf_column_smoke(const conf_ctx_t *c, void *inst);
 /* Remove a directory tree (best effort). */
 void conf_rm_rf(const char *path);
 

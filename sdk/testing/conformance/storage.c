@@ -41,7 +41,7 @@ static int32_t tier_start(const conf_ctx_t *c, void *inst, helios_err_t *err)
 static void tier_stop(const conf_ctx_t *c, void *inst)
 {
     if (vt_of(c)->stop != NULL) {
-        tier_stop(c, inst);
+        vt_of(c)->stop(inst);
     }
 }
 

@@ -596,6 +596,8 @@ int main(int argc, char **argv)
     helios_conformance_codec_register(path, NULL);
     const char *const no_verify[] = {"verify=off", "label=@TMPDIR@/x", NULL};
     helios_conformance_codec_register(path, no_verify);
+    plugin_path(path, sizeof(path), "tcolumn");
+    helios_conformance_codec_register(path, NULL);
     plugin_path(path, sizeof(path), "memtier");
     helios_conformance_storage_register(path, NULL);
     return helios_test_run_cunit();

@@ -30,10 +30,15 @@
 extern "C" {
 #endif
 
-/* Byte compressors (HELIOS_CODEC_CAP_BYTES): round trips of empty, small, large and
-   incompressible buffers; bound; decompress of garbage, truncated and bit-flipped input returns
-   XX001 and never writes past dst_cap; wrong dst_cap; concurrency on one instance; allocation
-   failure in create; no leaks. */
+/* Codecs. Every codec: descriptor, create/destroy, allocation failure at every point (53200,
+   nothing leaked), control, no leaks after destroy + fini. Byte compressors
+   (HELIOS_CODEC_CAP_BYTES): round trips of empty, small, large and incompressible buffers;
+   bound; decompress of garbage, truncated and bit-flipped input returns XX001 and never writes
+   past dst_cap; wrong dst_cap; concurrency on one instance. Column encoders
+   (HELIOS_CODEC_CAP_COLUMN): vectors of every physical type (constant, ascending, few distinct,
+   random, with NULLs, all NULL; 0 to 1024 rows) round-trip through estimate/encode/decode
+   unless estimate declines them; encode into too little room returns HELIOS_AGAIN with the
+   size; damaged chunks decode to 0 or XX001 without writing past any buffer; concurrency. */
 int helios_conformance_codec_register(const char *so_path, const char *const *config_overrides);
 
 /* Storage tiers: put/get/ranged get, ropen/read, wopen ATOMIC (commit and discard) and APPEND
