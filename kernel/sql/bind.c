@@ -488,7 +488,7 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
                 }
             }
             if (idx < 0) {
-                if (sel->n_distinct_clause > 0 && sel->distinct_clause[0] == NULL) {
+                if (sel->n_distinct_clause > 0 && (sel->distinct_clause[0] == NULL || sel->distinct_clause[0]->node_case == 0)) {
                     rc = bind_err_pos(bc, -1, HELIOS_ERR_INVALID_COLUMN_REFERENCE,
                                       "for SELECT DISTINCT, ORDER BY expressions must appear in "
                                       "select list");
@@ -509,7 +509,8 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
     /* DISTINCT ON expressions */
     expr_t **don = NULL;
     uint32_t n_don = 0;
-    if (sel->n_distinct_clause > 0 && sel->distinct_clause[0] != NULL) {
+    if (sel->n_distinct_clause > 0 && sel->distinct_clause[0] != NULL &&
+        sel->distinct_clause[0]->node_case != 0) {
         don = ar_alloc(bc->a, sizeof(expr_t *) * sel->n_distinct_clause);
         for (size_t i = 0; i < sel->n_distinct_clause; i++) {
             expr_t *e;

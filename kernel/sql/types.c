@@ -330,15 +330,27 @@ void float_to_str(double d, int is4, sbuf_t *sb)
         sb_puts(sb, d > 0 ? "Infinity" : "-Infinity");
         return;
     }
+    /* PostgreSQL (extra_float_digits > 0): the shortest digits that read back exactly,
+       printed in fixed notation unless the decimal exponent is < -4 or >= 15 (float4: 6) */
     char buf[64];
-    int maxp = is4 ? 9 : 17;
-    for (int p = 1; p <= maxp; p++) {
-        snprintf(buf, sizeof buf, "%.*g", p, d);
+    int maxp = is4 ? 9 : 17, p;
+    for (p = 1; p <= maxp; p++) {
+        snprintf(buf, sizeof buf, "%.*e", p - 1, d);
         if (is4 ? (strtof(buf, NULL) == (float)d) : (strtod(buf, NULL) == d)) {
             break;
         }
     }
-    /* PostgreSQL prints exponents with at least two digits: 1e+20, 1e-05 */
+    if (p > maxp) p = maxp;
+    const char *ep = strchr(buf, 'e');
+    int ex = ep != NULL ? atoi(ep + 1) : 0;
+    if (ex < -4 || ex >= (is4 ? 6 : 15)) {
+        /* mantissa as is; exponent with at least two digits (C's %e already does that) */
+        sb_puts(sb, buf);
+        return;
+    }
+    int decimals = p - 1 - ex;
+    if (decimals < 0) decimals = 0;
+    snprintf(buf, sizeof buf, "%.*f", decimals, d);
     sb_puts(sb, buf);
 }
 

@@ -3,8 +3,8 @@
  *
  *   sqlsh DATA_DIR < statements      (one statement per line; lines starting with -- skipped)
  *
- * For each statement prints "#Q <line>", then each row as tab-separated text values (NULL as
- * \N, tabs/newlines/backslashes escaped), then "#OK <tag>" or "#E <SQLSTATE> <message>". */
+ * For each statement prints "#Q <line>", then each row as "=" and tab-separated text values (NULL
+ * as \N, tabs/newlines/backslashes escaped), then "#OK <tag>" or "#E <SQLSTATE> <message>". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +54,7 @@ int main(int argc, char **argv)
         if (rc == 0) {
             while ((rc = heliosdb_step(st, &err)) == HELIOSDB_ROW) {
                 uint32_t nc = heliosdb_column_count(st);
+                putchar('=');
                 for (uint32_t c = 0; c < nc; c++) {
                     if (c) putchar('\t');
                     const char *t = heliosdb_column_text(st, c);
