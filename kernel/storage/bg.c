@@ -131,7 +131,9 @@ static int32_t flush_one(helios_lsm_t *db, lsm_tree_t *t, int *more, helios_err_
         goto failed;
     }
     runs[0] = sst;
-    memcpy(runs + 1, cur->runs, cur->n_runs * sizeof(*runs));
+    if (cur->n_runs > 0) {
+        memcpy(runs + 1, cur->runs, cur->n_runs * sizeof(*runs));
+    }
     if (flushed < t->flushed_seq) {
         flushed = t->flushed_seq;
     }

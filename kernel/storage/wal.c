@@ -242,7 +242,9 @@ int32_t helios_wal_open(const helios_wal_opts_t *o, helios_wal_replay_fn cb, voi
     if (rc != 0) {
         goto failed;
     }
-    qsort(w->segs, w->n_segs, sizeof(*w->segs), seg_cmp);
+    if (w->n_segs > 0) {
+        qsort(w->segs, w->n_segs, sizeof(*w->segs), seg_cmp);
+    }
     uint64_t expect = 0;
     for (uint32_t i = 0; i < w->n_segs; i++) {
         rc = wal_replay_seg(w, &w->segs[i], i + 1 == w->n_segs, &expect, cb, arg, err);
@@ -422,10 +424,16 @@ void helios_wal_release(helios_wal_t *w, uint64_t min_needed_seq)
             return; /* retried at the next release */
         }
         pthread_mutex_lock(&w->mu);
-        memmove(w->segs, w->segs + 1, (w->n_segs - 1) * sizeof(*w->segs));
-        w->n_segs--;
+        /* another releaser may have dropped it meanwhile */
+        int mine = w->n_segs >= 2 && w->segs[0].segno == s.segno;
+        if (mine) {
+            memmove(w->segs, w->segs + 1, (w->n_segs - 1) * sizeof(*w->segs));
+            w->n_segs--;
+        }
         pthread_mutex_unlock(&w->mu);
-        atomic_fetch_sub(&w->total_bytes, s.bytes);
+        if (mine) {
+            atomic_fetch_sub(&w->total_bytes, s.bytes);
+        }
     }
 }
 

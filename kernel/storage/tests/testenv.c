@@ -12,7 +12,19 @@
 #error "NVME_SO must name the built nvme tier"
 #endif
 
+static int tenv_init_common(tenv_t *e, const char *dir, int with_codec, int nosync);
+
 int tenv_init(tenv_t *e, const char *dir, int with_codec)
+{
+    return tenv_init_common(e, dir, with_codec, 0);
+}
+
+int tenv_init_nosync(tenv_t *e, const char *dir, int with_codec)
+{
+    return tenv_init_common(e, dir, with_codec, 1);
+}
+
+static int tenv_init_common(tenv_t *e, const char *dir, int with_codec, int nosync)
 {
     memset(e, 0, sizeof(*e));
     helios_err_t err = HELIOS_ERR_INIT;
@@ -25,8 +37,9 @@ int tenv_init(tenv_t *e, const char *dir, int with_codec)
             return 1;
         }
     }
+    const char *ov[] = {"fsync=false", NULL};
     if (helios_test_load_plugin(NVME_SO, &e->tier_desc, &err) != 0 ||
-        helios_test_plugin_config(e->tier_desc, NULL, &e->tcfg, &err) != 0) {
+        helios_test_plugin_config(e->tier_desc, nosync ? ov : NULL, &e->tcfg, &err) != 0) {
         fprintf(stderr, "nvme: %s\n", err.message);
         return 1;
     }

@@ -21,6 +21,8 @@ typedef struct tenv {
 /* Load the tier (and codec when with_codec) with root `dir` (NULL: a new mkdtemp directory).
    Returns 0, or prints why and returns non-zero. */
 int tenv_init(tenv_t *e, const char *dir, int with_codec);
+/* Same, with the tier's fsync turned off (logic tests that never crash). */
+int tenv_init_nosync(tenv_t *e, const char *dir, int with_codec);
 /* Options filled with the tier and codec; the caller may change sizes before opening. */
 void tenv_options(const tenv_t *e, helios_lsm_options_t *o);
 /* Make the tier fail every write with `status` (0: stop). */

@@ -750,7 +750,7 @@ int32_t localtier_list(void *inst, const char *prefix, helios_tier_list_cb cb, v
     localtier_walk_t wk = {.lt = lt, .prefix = prefix != NULL ? prefix : "", .err = err};
     localtier_walk_dir(&wk, "");
     int32_t rc = wk.rc;
-    if (rc == 0) {
+    if (rc == 0 && wk.n > 0) {
         qsort(wk.v, wk.n, sizeof(*wk.v), localtier_entry_cmp);
         for (size_t i = 0; i < wk.n; i++) {
             int32_t r = cb(wk.v[i].name, &wk.v[i].st, arg);
