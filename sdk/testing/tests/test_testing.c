@@ -380,21 +380,27 @@ static void expect_refusal(const char *name, const char *needle)
         fprintf(stderr, "  %s: \"%s\" lacks \"%s\"\n", name, err.message, needle);
     }
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, needle));
+    CU_ASSERT_EQUAL(strncmp(err.message, "plugin refused: ", 16), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, path));
 }
 
 static void test_loader_refusals(void)
 {
-    expect_refusal("does_not_exist", "cannot load");
-    expect_refusal("nosym", "no \"helios_plugin\" symbol");
+    expect_refusal("does_not_exist", "dlopen failed");
+    expect_refusal("nosym", ": missing symbol \"helios_plugin\", kernel requires it");
     expect_refusal("badmagic",
-                   "wrong magic 0x0000000000001234, the kernel's is 0x4c50534f494c4548");
-    expect_refusal("badabi", "ABI major 2, the kernel's is 1");
-    expect_refusal("badminor", "ABI minor 1 is newer than the kernel's 0");
-    expect_refusal("badsig", "vendor \"acme\", the kernel's is \"heliosdb\"");
-    expect_refusal("badkind", "unknown kind 9");
-    expect_refusal("noreq", "required vtable member \"decompress\" is NULL");
-    expect_refusal("badschema", "default 12 of config key \"level\" is outside its range 1 .. 9");
+                   ": wrong magic 0x0000000000001234, kernel expects 0x4c50534f494c4548");
+    expect_refusal("badabi", ": ABI major version 2, kernel has 1");
+    expect_refusal("badminor",
+                   ": plugin \"broken\": ABI version 1.1 is newer than the kernel's 1.0");
+    expect_refusal("badsig",
+                   ": plugin \"broken\": build signature differs: vendor \"acme\", kernel has "
+                   "\"heliosdb\"");
+    expect_refusal("badkind", ": plugin \"broken\": unknown kind 9, kernel knows 1..5");
+    expect_refusal("noreq", ": plugin \"broken\": codec vtable member \"decompress\" is NULL, "
+                            "kernel requires it for caps BYTES");
+    expect_refusal("badschema", ": plugin \"broken\": config key \"level\": bad default: 12 is "
+                                "out of range [1, 9]");
 }
 
 /* ---- fault tier --------------------------------------------------------------------------- */
