@@ -51,9 +51,14 @@ static int32_t cap_row(void *ctx, uint32_t n, const helios_value_t *vals)
 static int32_t cap_complete(void *ctx, const char *tag)
 {
     heliosdb_stmt_t *e = ctx;
-    snprintf(e->tag, sizeof e->tag, "%s", tag);
-    const char *sp = strrchr(tag, ' ');
-    e->changes = sp != NULL ? strtoull(sp + 1, NULL, 10) : 0;
+    size_t l = strlen(tag);
+    if (l >= sizeof e->tag) l = sizeof e->tag - 1;
+    memcpy(e->tag, tag, l);
+    e->tag[l] = '\0';
+    const char *sp = strrchr(e->tag, ' ');
+    uint64_t n = 0;
+    for (const char *p = sp != NULL ? sp + 1 : ""; *p >= '0' && *p <= '9'; p++) n = n * 10 + (uint64_t)(*p - '0');
+    e->changes = n;
     return 0;
 }
 

@@ -111,9 +111,10 @@ static int32_t exec_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         if ((rc = key_from_exprs(cx, t, t->n_pk, p->pk_eq, t->pk, NULL, &key, &none)) != 0) goto failed;
         if (none) goto failed;
         uint32_t found = 0;
-        if ((rc = st_get(cx, t->tree, key.d, (uint32_t)key.len, &val, &found, cx->err)) != 0) goto failed;
-        if (found) rc = emit_row(cx, p, (const uint8_t *)key.d, (uint32_t)key.len, val.data,
-                                 (uint32_t)val.len, out, 1);
+        helios_buf_t *gb = &cx->s->getbuf;
+        if ((rc = st_get(cx, t->tree, key.d, (uint32_t)key.len, gb, &found, cx->err)) != 0) goto failed;
+        if (found) rc = emit_row(cx, p, (const uint8_t *)key.d, (uint32_t)key.len, gb->data,
+                                 (uint32_t)gb->len, out, 1);
         goto failed;
     }
     if (p->use_idx != NULL) {

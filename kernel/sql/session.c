@@ -416,6 +416,21 @@ static int is_txn_end(stmt_plan_t *sp)
            k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO;
 }
 
+/* "<prefix><n>" without printf (on the path of every statement) */
+static void make_tag(char *tag, const char *prefix, uint64_t n)
+{
+    size_t l = strlen(prefix);
+    memcpy(tag, prefix, l);
+    char d[24];
+    int k = 0;
+    do {
+        d[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    while (k > 0) tag[l++] = d[--k];
+    tag[l] = '\0';
+}
+
 /* Execute a bound SELECT/DML into rows (materialized in `a`) and a command tag. */
 static int32_t run_plan(helios_session_t *s, stmt_plan_t *sp, arena_t *a, const val_t *params,
                         uint32_t n_params, rowset_t *rows, char *tag, helios_err_t *err)
@@ -442,14 +457,12 @@ static int32_t run_plan(helios_session_t *s, stmt_plan_t *sp, arena_t *a, const 
     if (sp->kind == S_SELECT) {
         rc = exec_plan(&cx, sp->plan, rows);
         if (rc == 0) rc = exec_check_cancel(&cx);
-        if (rc == 0) snprintf(tag, 64, "SELECT %zu", rows->n);
+        if (rc == 0) make_tag(tag, "SELECT ", rows->n);
     } else {
         uint64_t n = 0;
         rc = exec_dml(&cx, sp, rows, &n);
         if (rc == 0) {
-            if (sp->kind == S_INSERT) snprintf(tag, 64, "INSERT 0 %llu", (unsigned long long)n);
-            else if (sp->kind == S_UPDATE) snprintf(tag, 64, "UPDATE %llu", (unsigned long long)n);
-            else snprintf(tag, 64, "DELETE %llu", (unsigned long long)n);
+            make_tag(tag, sp->kind == S_INSERT ? "INSERT 0 " : sp->kind == S_UPDATE ? "UPDATE " : "DELETE ", n);
         }
     }
     pthread_rwlock_unlock(&s->eng->cat.lock);
@@ -674,6 +687,7 @@ static void api_close(helios_session_t *s)
     }
     free(s->settings);
     free(s->param_buf);
+    helios_buf_free(&s->getbuf);
     ar_free(&s->qar);
     free(s->user);
     free(s);

@@ -470,6 +470,7 @@ struct helios_session {
     uint32_t n_named;
     uint64_t stmt_counter;
     arena_t qar; /* per-statement arena */
+    helios_buf_t getbuf; /* reused by point reads */
     uint64_t last_insert_id;
 };
 
