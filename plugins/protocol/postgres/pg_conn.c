@@ -664,14 +664,19 @@ static void pg_simple_query(pg_conn_t *c, const uint8_t *body, size_t len)
         c->sink_mode = PG_SINK_SIMPLE;
         c->cur_formats = NULL;
         c->cur_n_formats = 0;
-        int32_t rc = c->api->query(c->session, sql, (uint32_t)strlen(sql), &c->sink, &err);
-        c->in_copy_in = 0; /* CopyData the engine did not read is dropped by the loop */
-        c->copy_pending_len = 0;
-        if (rc > 0 && !c->io_failed) {
-            if (err.code == 0) {
-                err.code = rc;
+        if (!pg_cursor_try(c, sql)) {
+            int32_t rc = c->api->query(c->session, sql, (uint32_t)strlen(sql), &c->sink, &err);
+            c->in_copy_in = 0; /* CopyData the engine did not read is dropped by the loop */
+            c->copy_pending_len = 0;
+            if (rc > 0 && !c->io_failed) {
+                if (err.code == 0) {
+                    err.code = rc;
+                }
+                pg_send_error(c, &err, 0);
             }
-            pg_send_error(c, &err, 0);
+        }
+        if (c->api->txn_status(c->session) == 'I') {
+            pg_ext_close_all_portals(c); /* cursors WITHOUT HOLD end with their transaction */
         }
     }
     pg_send_ready(c);

@@ -119,9 +119,68 @@ void pg_ext_drop_portal(pg_conn_t *c, const char *name)
 
 void pg_ext_close_all_portals(pg_conn_t *c)
 {
-    if (c->portals.count > 0) {
-        pg_map_clear(c, &c->portals, 1);
+    if (c->portals.count == 0) {
+        return;
     }
+    for (uint32_t i = 0; i < PG_MAP_BUCKETS; i++) {
+        pg_map_entry_t **pp = &c->portals.b[i];
+        while (*pp != NULL) {
+            pg_map_entry_t *e = *pp;
+            pg_portal_t *p = e->value;
+            if (p->hold) {
+                pp = &e->next;
+                continue;
+            }
+            *pp = e->next;
+            c->portals.count--;
+            pg_portal_free(c, p);
+            c->host->free(c->host, e);
+        }
+    }
+}
+
+void pg_ext_free_stmt(pg_conn_t *c, pg_stmt_t *s)
+{
+    pg_stmt_unref(c, s);
+}
+
+void pg_ext_free_portal(pg_conn_t *c, pg_portal_t *p)
+{
+    pg_portal_free(c, p);
+}
+
+int32_t pg_ext_new_portal(pg_conn_t *c, pg_stmt_t *s, const char *name, int16_t format,
+                          pg_portal_t **out, helios_err_t *err)
+{
+    pg_portal_t *p = c->host->calloc(c->host, 1, sizeof(*p));
+    if (p == NULL) {
+        return c->host->err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    p->n_cols = s->n_cols;
+    if (s->n_cols > 0) {
+        p->formats = c->host->alloc(c->host, sizeof(int16_t) * s->n_cols);
+        if (p->formats == NULL) {
+            c->host->free(c->host, p);
+            return c->host->err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        }
+        for (uint32_t i = 0; i < s->n_cols; i++) {
+            p->formats[i] = format;
+        }
+    }
+    int32_t rc = c->api->bind(s->st, 0, NULL, &p->p, err);
+    if (rc != 0) {
+        c->host->free(c->host, p->formats);
+        c->host->free(c->host, p);
+        return rc;
+    }
+    p->stmt = s;
+    s->refs++;
+    if (pg_map_put(c, &c->portals, name, p) != 0) {
+        pg_portal_free(c, p);
+        return c->host->err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    *out = p;
+    return 0;
 }
 
 void pg_ext_free_all(pg_conn_t *c)

@@ -102,11 +102,15 @@ struct pg_portal {
     uint32_t n_cols;
     int16_t *formats; /* n_cols result formats */
     uint32_t done;    /* ran to completion */
+    uint32_t cursor;  /* made by DECLARE (SQL cursor) rather than Bind */
+    uint32_t hold;    /* WITH HOLD: survives the end of its transaction */
 };
 
 /* Sink modes. */
 #define PG_SINK_SIMPLE 0u
 #define PG_SINK_EXTENDED 1u
+#define PG_SINK_FETCH 2u /* FETCH: rows sent, rows counted, the engine's tag suppressed */
+#define PG_SINK_MOVE 3u  /* MOVE: rows counted only */
 
 typedef struct pg_conn {
     pg_inst_t *inst;
@@ -145,6 +149,7 @@ typedef struct pg_conn {
     uint32_t sink_mode;
     const int16_t *cur_formats; /* extended: result formats of the portal being executed */
     uint32_t cur_n_formats;
+    uint64_t cur_rows;   /* FETCH/MOVE: rows seen */
     uint32_t in_copy_in; /* copy-in: a CopyData partly consumed */
     const uint8_t *copy_pending;
     size_t copy_pending_len;
@@ -269,7 +274,7 @@ void pg_map_init(pg_map_t *m);
 void *pg_map_get(const pg_map_t *m, const char *name);
 int32_t pg_map_put(pg_conn_t *c, pg_map_t *m, const char *name, void *value);
 void *pg_map_take(pg_conn_t *c, pg_map_t *m, const char *name);
-void pg_ext_close_all_portals(pg_conn_t *c);
+void pg_ext_close_all_portals(pg_conn_t *c); /* all but WITH HOLD cursors */
 void pg_ext_drop_portal(pg_conn_t *c, const char *name);
 void pg_ext_free_all(pg_conn_t *c);
 /* Each handles one message; returns 0, or non-zero after sending an ErrorResponse (the loop
@@ -279,6 +284,17 @@ int32_t pg_ext_bind(pg_conn_t *c, const uint8_t *body, size_t len);
 int32_t pg_ext_describe(pg_conn_t *c, const uint8_t *body, size_t len);
 int32_t pg_ext_execute(pg_conn_t *c, const uint8_t *body, size_t len);
 int32_t pg_ext_close(pg_conn_t *c, const uint8_t *body, size_t len);
+/* pg_ext_new_portal: bind stmt (no parameters) into a new portal named `name` with every
+   result column in `format`. 0, or a status with err set. */
+int32_t pg_ext_new_portal(pg_conn_t *c, pg_stmt_t *s, const char *name, int16_t format,
+                          pg_portal_t **out, helios_err_t *err);
+void pg_ext_free_stmt(pg_conn_t *c, pg_stmt_t *s);
+void pg_ext_free_portal(pg_conn_t *c, pg_portal_t *p);
+
+/* ---- pg_cursor.c ---- */
+/* pg_cursor_try: when `sql` is one DECLARE / FETCH / MOVE / CLOSE statement, run it on a named
+   portal and send its results or error; returns 1. Otherwise returns 0 (the engine runs it). */
+int32_t pg_cursor_try(pg_conn_t *c, const char *sql);
 
 /* ---- pg_sink.c ---- */
 void pg_sink_init(pg_conn_t *c);

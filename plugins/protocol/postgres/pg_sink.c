@@ -233,6 +233,12 @@ static int32_t pg_cb_describe(void *ctx, uint32_t n_cols, const helios_column_de
 static int32_t pg_cb_row(void *ctx, uint32_t n, const helios_value_t *vals)
 {
     pg_conn_t *c = ctx;
+    if (c->sink_mode >= PG_SINK_FETCH) {
+        c->cur_rows++;
+        if (c->sink_mode == PG_SINK_MOVE) {
+            return 0;
+        }
+    }
     pg_out_begin(c, 'D');
     pg_out_i16(c, (int16_t)n);
     for (uint32_t i = 0; i < n; i++) {
@@ -253,6 +259,9 @@ static int32_t pg_cb_row(void *ctx, uint32_t n, const helios_value_t *vals)
 static int32_t pg_cb_complete(void *ctx, const char *tag)
 {
     pg_conn_t *c = ctx;
+    if (c->sink_mode >= PG_SINK_FETCH) {
+        return pg_sink_status(c); /* pg_cursor.c sends "FETCH n" / "MOVE n" itself */
+    }
     pg_out_begin(c, 'C');
     pg_out_str(c, tag != NULL ? tag : "");
     pg_out_end(c);

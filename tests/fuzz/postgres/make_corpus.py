@@ -71,6 +71,12 @@ seeds = {
     "copy_in": b"\x01\x02" + msg(b"Q", s("copy in")) + msg(b"d", b"1\tone\n2\ttwo\n") +
     msg(b"H") + msg(b"c") + msg(b"Q", s("copy in")) + msg(b"f", s("nope")) +
     msg(b"Q", s("copy in")) + msg(b"d", b"1\tbad\n") + msg(b"d", b"x") + msg(b"c"),
+    "cursors": b"\x01\x04" + msg(b"Q", s("begin")) +
+    msg(b"Q", s("DECLARE \"c 1\" BINARY NO SCROLL CURSOR WITHOUT HOLD FOR gen 5")) +
+    msg(b"Q", s("FETCH FORWARD 2 FROM \"c 1\"")) + msg(b"Q", s("MOVE 1 IN \"c 1\"")) +
+    msg(b"Q", s("fetch all \"c 1\"")) + msg(b"Q", s("DECLARE h CURSOR WITH HOLD FOR gen 2")) +
+    msg(b"Q", s("commit")) + msg(b"Q", s("FETCH NEXT h; ")) + msg(b"Q", s("CLOSE ALL")) +
+    msg(b"Q", s("close h")),
     "copy_out": b"\x01\0" + msg(b"Q", s("copy out")) + msg(b"X"),
     "bad_type": b"\x01\0" + msg(b"@", b"x"),
     "bad_len": b"\x01\0" + b"Q\0\0\0\x02",

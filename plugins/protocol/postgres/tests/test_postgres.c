@@ -927,6 +927,107 @@ static void test_detect(void)
     CU_ASSERT_EQUAL(pg_plugin_detect(http, 8), HELIOS_DECLINED);
 }
 
+/* The tag of the last CommandComplete before ReadyForQuery, with the message types seen. */
+static char cli_tagged(cli_t *c, char *types, size_t cap, char *tag, size_t tag_cap)
+{
+    size_t n = 0;
+    tag[0] = 0;
+    for (;;) {
+        if (cli_read(c) != 0) {
+            types[n] = 0;
+            return 0;
+        }
+        if (c->type == 'Z') {
+            types[n] = 0;
+            return (char)c->body[0];
+        }
+        if (c->type == 'C') {
+            snprintf(tag, tag_cap, "%.40s", (const char *)c->body);
+        }
+        if (c->type == 'E') {
+            snprintf(tag, tag_cap, "E%s", cli_field(c, 'C'));
+        }
+        if (n + 1 < cap) {
+            types[n++] = (char)c->type;
+        }
+    }
+}
+
+static void test_cursors(void)
+{
+    cli_t *c = cli_login(1 << 20, 2000);
+    char types[64], tag[64];
+    cli_simple(c, 'Q', "DECLARE c CURSOR FOR gen 5");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    CU_ASSERT_STRING_EQUAL(tag, "E25P01");
+    cli_simple(c, 'Q', "begin");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    cli_simple(c, 'Q', "declare \"My Cur\" no scroll cursor without hold for gen 5;");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(tag, "DECLARE CURSOR");
+    cli_simple(c, 'Q', "DECLARE \"My Cur\" CURSOR FOR gen 1");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(tag, "E42P03");
+    cli_simple(c, 'Q', "FETCH FORWARD 2 FROM \"My Cur\"");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(types, "TDDC");
+    CU_ASSERT_STRING_EQUAL(tag, "FETCH 2");
+    cli_simple(c, 'Q', "MOVE 1 IN \"My Cur\"");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(types, "C");
+    CU_ASSERT_STRING_EQUAL(tag, "MOVE 1");
+    cli_simple(c, 'Q', "fetch all \"My Cur\"");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(types, "TDDC");
+    CU_ASSERT_STRING_EQUAL(tag, "FETCH 2");
+    cli_simple(c, 'Q', "FETCH NEXT FROM \"My Cur\"");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(types, "TC");
+    CU_ASSERT_STRING_EQUAL(tag, "FETCH 0");
+    cli_simple(c, 'Q', "FETCH BACKWARD 1 FROM \"My Cur\"");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(tag, "E0A000");
+    cli_simple(c, 'Q', "CLOSE \"My Cur\"");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(tag, "CLOSE CURSOR");
+    cli_simple(c, 'Q', "FETCH 1 FROM \"My Cur\"");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    CU_ASSERT_STRING_EQUAL(tag, "E34000");
+    /* a binary cursor, a held one, and the end of the transaction */
+    cli_simple(c, 'Q', "DECLARE b BINARY CURSOR FOR gen 2");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    cli_simple(c, 'Q', "DECLARE h CURSOR WITH HOLD FOR gen 3");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    cli_simple(c, 'Q', "FETCH 1 FROM b");
+    CU_ASSERT_EQUAL(cli_read(c), 0);
+    CU_ASSERT_EQUAL(c->type, 'T');
+    CU_ASSERT_EQUAL(cli_read(c), 0);
+    CU_ASSERT_EQUAL_FATAL(c->type, 'D');
+    CU_ASSERT_EQUAL(c->body[5], 8); /* int8 in binary: 8 bytes */
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'T');
+    cli_simple(c, 'Q', "commit");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    cli_simple(c, 'Q', "FETCH 1 FROM b");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    CU_ASSERT_STRING_EQUAL(tag, "E34000");
+    cli_simple(c, 'Q', "FETCH 5 FROM h");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    CU_ASSERT_STRING_EQUAL(tag, "FETCH 3");
+    cli_simple(c, 'Q', "CLOSE ALL");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    CU_ASSERT_STRING_EQUAL(tag, "CLOSE CURSOR");
+    cli_simple(c, 'Q', "CLOSE h");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    CU_ASSERT_STRING_EQUAL(tag, "E34000");
+    cli_simple(c, 'Q', "DECLARE x CURSOR WITH HOLD FOR begin");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    CU_ASSERT_STRING_EQUAL(tag, "E42P11");
+    cli_simple(c, 'Q', "DECLARE CURSOR");
+    CU_ASSERT_EQUAL(cli_tagged(c, types, sizeof(types), tag, sizeof(tag)), 'I');
+    CU_ASSERT_STRING_EQUAL(tag, "E42601");
+    cli_end(c);
+}
+
 static void test_no_leaks(void)
 {
     CU_ASSERT_EQUAL(pg_fake_host_live(), 0);
@@ -945,6 +1046,7 @@ int main(void)
     CU_add_test(s, "trust_and_simple_query", test_trust_and_simple_query);
     CU_add_test(s, "extended_query", test_extended_query);
     CU_add_test(s, "copy", test_copy);
+    CU_add_test(s, "cursors", test_cursors);
     CU_add_test(s, "scram_login", test_scram_login);
     CU_add_test(s, "password_login", test_password_login);
     CU_add_test(s, "startup_variants", test_startup_variants);
