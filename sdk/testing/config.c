@@ -224,8 +224,7 @@ static int32_t apply_value(const helios_plugin_t *desc, const helios_config_key_
     }
     if (k->min <= k->max && (v < k->min || v > k->max)) {
         return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                       "plugins.%s.%s: %lld is outside the valid range %lld .. "
-                                       "%lld",
+                                       "plugins.%s.%s: %lld is out of range [%lld, %lld]",
                                        desc->name, k->key, (long long)v, (long long)k->min,
                                        (long long)k->max);
     }
@@ -315,21 +314,34 @@ int32_t helios_test_plugin_config(const helios_plugin_t *desc, const char *const
         if (k == NULL) {
             char key[128];
             snprintf(key, sizeof(key), "%.*s", (int)(eq - o), o);
-            rc = helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                         "plugins.%s.%s: unrecognized configuration parameter "
-                                         "\"%s\"",
-                                         desc->name, key, key);
             const char *best = NULL;
             size_t best_d = 4;
+            char valid[200] = "";
             for (uint32_t j = 0; j < desc->n_config_keys; j++) {
                 size_t d = edit_distance(key, desc->config_keys[j].key);
                 if (d < best_d) {
                     best_d = d;
                     best = desc->config_keys[j].key;
                 }
+                size_t used = strlen(valid);
+                snprintf(valid + used, sizeof(valid) - used, "%s%s", j == 0 ? "" : ", ",
+                         desc->config_keys[j].key);
             }
-            if (best != NULL && err != NULL) {
-                snprintf(err->hint, sizeof(err->hint), "Did you mean \"%s\"?", best);
+            /* the kernel's wording (kernel/core/config_check.c) */
+            if (best != NULL) {
+                rc = helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                             "plugins.%s.%s: unknown key \"%s\", did you mean "
+                                             "\"%s\"?",
+                                             desc->name, key, key, best);
+            } else if (desc->n_config_keys == 0) {
+                rc = helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                             "plugins.%s.%s: unknown key \"%s\", this plugin has "
+                                             "no config keys",
+                                             desc->name, key, key);
+            } else {
+                rc = helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                             "plugins.%s.%s: unknown key \"%s\" (valid keys: %s)",
+                                             desc->name, key, key, valid);
             }
             goto failed;
         }
@@ -343,7 +355,7 @@ int32_t helios_test_plugin_config(const helios_plugin_t *desc, const char *const
         const helios_config_key_t *k = &desc->config_keys[i];
         if ((k->flags & HELIOS_CFG_REQUIRED) && !is_set[i]) {
             rc = helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                         "plugins.%s.%s: required key is missing", desc->name,
+                                         "plugins.%s: missing required key \"%s\"", desc->name,
                                          k->key);
             goto failed;
         }

@@ -173,9 +173,8 @@ static int32_t zstd_create(void *lib_state, const void *config, void **inst, hel
     z->level = cfg != NULL ? (int32_t)cfg->level : 3;
     z->checksum = cfg != NULL ? cfg->checksum : 1;
     if (z->level < 1 || z->level > 19) {
-        int32_t rc =
-            lib->host->err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                               "zstd level %d is outside the valid range 1 .. 19", (int)z->level);
+        int32_t rc = lib->host->err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                        "zstd level %d is out of range [1, 19]", (int)z->level);
         lib->host->free(lib->host, z);
         return rc;
     }

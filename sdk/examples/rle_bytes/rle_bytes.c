@@ -84,7 +84,7 @@ static int32_t rle_bytes_create(void *lib_state, const void *config, void **inst
     int64_t min_run = cfg != NULL ? cfg->min_run : RLE_BYTES_MIN_RUN;
     if (min_run < RLE_BYTES_MIN_RUN || min_run > RLE_BYTES_MAX_RUN) {
         return lib->host->err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                  "rle_bytes min_run %lld is outside the valid range 3 .. 130",
+                                  "rle_bytes min_run %lld is out of range [3, 130]",
                                   (long long)min_run);
     }
     rle_bytes_t *r = lib->host->calloc(lib->host, 1, sizeof(*r));

@@ -324,12 +324,16 @@ static void test_config_from_schema(void)
                     HELIOS_ERR_INVALID_PARAMETER_VALUE);
     CU_ASSERT_PTR_NULL(cfg);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "plugins.tcodec.level"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "1 .. 9"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "10 is out of range [1, 9]"));
     const char *const typo[] = {"levle=3", NULL};
     CU_ASSERT_EQUAL(helios_test_plugin_config(d, typo, (void **)&cfg, &err),
                     HELIOS_ERR_INVALID_PARAMETER_VALUE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "unrecognized"));
-    CU_ASSERT_STRING_EQUAL(err.hint, "Did you mean \"level\"?");
+    CU_ASSERT_STRING_EQUAL(err.message,
+                           "plugins.tcodec.levle: unknown key \"levle\", did you mean \"level\"?");
+    const char *const far[] = {"colour=blue", NULL};
+    CU_ASSERT_EQUAL(helios_test_plugin_config(d, far, (void **)&cfg, &err),
+                    HELIOS_ERR_INVALID_PARAMETER_VALUE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "(valid keys: level, buffer, timeout"));
     const char *const bad_unit[] = {"timeout=3MiB", NULL};
     CU_ASSERT_EQUAL(helios_test_plugin_config(d, bad_unit, (void **)&cfg, &err),
                     HELIOS_ERR_INVALID_PARAMETER_VALUE);
