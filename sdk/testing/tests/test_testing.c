@@ -610,5 +610,7 @@ int main(int argc, char **argv)
     helios_conformance_codec_register(path, NULL);
     plugin_path(path, sizeof(path), "memtier");
     helios_conformance_storage_register(path, NULL);
+    plugin_path(path, sizeof(path), "techo");
+    helios_conformance_protocol_register(path, NULL);
     return helios_test_run_cunit();
 }

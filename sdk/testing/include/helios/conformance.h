@@ -48,6 +48,14 @@ int helios_conformance_codec_register(const char *so_path, const char *const *co
    fresh temporary directory, removed afterwards. */
 int helios_conformance_storage_register(const char *so_path, const char *const *config_overrides);
 
+/* Protocols: detect() answers 0, DECLINED or AGAIN for any bytes, the same each time, and an
+   answer for a prefix holds for longer input; create/destroy without start, stop twice,
+   allocation failure at every point; serve() returns within 5 s when a client hangs up at once,
+   sends garbage and hangs up (40 times), or stalls while the server stops and shuts down;
+   control; no leaks. The session API behind it is a stub engine that refuses every call with
+   0A000, and the listener is {127.0.0.1, auth trust, 1 MiB messages, 2 s read timeout}. */
+int helios_conformance_protocol_register(const char *so_path, const char *const *config_overrides);
+
 /* Run every registered CUnit suite (basic interface, verbose), print the summary, clean up the
    registry. Returns 0 when every test passed (usable as main's exit status), 1 otherwise. */
 int helios_test_run_cunit(void);
