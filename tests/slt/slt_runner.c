@@ -1,6 +1,6 @@
 /* tests/slt/slt_runner.c -- a sqllogictest runner over the embedded API (heliosdb.h).
  *
- *   slt_runner [-v] [-e engine] file.test...
+ *   slt_runner [-v] [-e engine] [-x rejects.txt] file.test...
  *
  * Runs each file in a fresh temporary database as engine "postgresql" (skipif/onlyif),
  * prints "<file>: <passed> passed, <failed> failed, <skipped> skipped" and exits non-zero
@@ -17,6 +17,39 @@
 
 static int verbose;
 static const char *engine = "postgresql";
+/* "file:line" records PostgreSQL 15 itself rejects (tests/slt/pg15_rejects.txt, made by
+   pg_reference.py against a real PostgreSQL): they do not apply to engine postgresql */
+static char **excl;
+static size_t n_excl;
+
+static int excluded(const char *path, int line)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char key[512];
+    snprintf(key, sizeof key, "%s:%d", base, line);
+    for (size_t i = 0; i < n_excl; i++) {
+        if (strcmp(excl[i], key) == 0) return 1;
+    }
+    return 0;
+}
+
+static void load_excl(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '\0' || line[0] == '#') continue;
+        excl = realloc(excl, sizeof(char *) * (n_excl + 1));
+        excl[n_excl++] = strdup(line);
+    }
+    fclose(f);
+}
 
 typedef struct strv {
     char **v;
@@ -260,7 +293,7 @@ static int run_file(const char *path, const char *tmpl)
         rm_rf(dir);
         return 1;
     }
-    long passed = 0, failed = 0, skipped = 0;
+    long passed = 0, failed = 0, skipped = 0, not_pg = 0;
     char line[65536];
     int lineno = 0;
     int skip = 0, halted = 0;
@@ -279,6 +312,8 @@ static int run_file(const char *path, const char *tmpl)
             if (in_rec) {
                 if (skip || halted) {
                     skipped++;
+                } else if (excluded(path, r.line)) {
+                    not_pg++;
                 } else if (r.is_query) {
                     if (run_query(s, &r, path)) passed++;
                     else failed++;
@@ -352,8 +387,8 @@ static int run_file(const char *path, const char *tmpl)
     heliosdb_close(eng);
     rm_rf(dir);
     const char *base = strrchr(path, '/');
-    printf("%s: %ld passed, %ld failed, %ld skipped\n", base ? base + 1 : path, passed, failed,
-           skipped);
+    printf("%s: %ld passed, %ld failed, %ld skipped, %ld not applicable to PostgreSQL\n",
+           base ? base + 1 : path, passed, failed, skipped, not_pg);
     fflush(stdout);
     return failed > 0;
 }
@@ -365,6 +400,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-v") == 0) {
             verbose = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
+            load_excl(argv[++i]);
             continue;
         }
         if (strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
