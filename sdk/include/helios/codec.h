@@ -58,11 +58,11 @@ typedef struct helios_vector {
     uint32_t phys_type; /* HELIOS_PT_* */
     uint32_t n_rows;
     uint32_t reserved;
-    uint8_t *nulls;     /* (n_rows + 7) / 8 bytes, or NULL */
-    void *values;       /* fixed-width values, n_rows * width */
-    uint32_t *offsets;  /* VARLEN only */
-    uint8_t *data;      /* VARLEN only */
-    uint64_t data_len;  /* VARLEN only: bytes in data */
+    uint8_t *nulls;    /* (n_rows + 7) / 8 bytes, or NULL */
+    void *values;      /* fixed-width values, n_rows * width */
+    uint32_t *offsets; /* VARLEN only */
+    uint8_t *data;     /* VARLEN only */
+    uint64_t data_len; /* VARLEN only: bytes in data */
 } helios_vector_t;
 
 typedef struct helios_codec_vtable {

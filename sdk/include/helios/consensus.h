@@ -46,15 +46,14 @@ typedef struct helios_consensus_vtable {
     uint32_t caps;
     /* create: this node `self_id`, the initial members, where to keep its log (a directory). */
     int32_t (*create)(void *lib_state, const void *config, uint64_t self_id,
-                      const helios_consensus_member_t *members, uint32_t n_members,
-                      const char *dir, const helios_state_machine_t *sm, void **inst,
-                      helios_err_t *err);
+                      const helios_consensus_member_t *members, uint32_t n_members, const char *dir,
+                      const helios_state_machine_t *sm, void **inst, helios_err_t *err);
     int32_t (*start)(void *inst, helios_err_t *err);
     void (*stop)(void *inst);
     void (*destroy)(void *inst);
     /* propose: append an entry; cb fires once it is committed or failed (not leader: 25006). */
-    int32_t (*propose)(void *inst, const void *data, uint64_t len, helios_propose_cb cb,
-                       void *arg, helios_err_t *err);
+    int32_t (*propose)(void *inst, const void *data, uint64_t len, helios_propose_cb cb, void *arg,
+                       helios_err_t *err);
     /* leader: the current leader's id, 0 when unknown. */
     uint64_t (*leader)(void *inst);
     /* membership changes: one node at a time. */

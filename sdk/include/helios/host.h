@@ -38,9 +38,9 @@ extern "C" {
 #define HELIOS_IO_READ 0x1u
 #define HELIOS_IO_WRITE 0x2u
 
-typedef struct helios_metric helios_metric_t;   /* opaque, owned by the kernel */
-typedef struct helios_timer helios_timer_t;     /* opaque, owned by the kernel */
-typedef struct helios_io helios_io_t;           /* opaque, owned by the kernel */
+typedef struct helios_metric helios_metric_t; /* opaque, owned by the kernel */
+typedef struct helios_timer helios_timer_t;   /* opaque, owned by the kernel */
+typedef struct helios_io helios_io_t;         /* opaque, owned by the kernel */
 
 /* Timer callback: runs on the event-loop thread. Must not block. */
 typedef void (*helios_timer_cb)(void *arg);
@@ -48,9 +48,9 @@ typedef void (*helios_timer_cb)(void *arg);
 typedef void (*helios_io_cb)(int fd, uint32_t revents, void *arg);
 
 typedef struct helios_host {
-    uint32_t size;      /* sizeof(helios_host_t) at the kernel's build */
-    uint16_t abi_major; /* the kernel's HELIOS_ABI_MAJOR */
-    uint16_t abi_minor; /* the kernel's HELIOS_ABI_MINOR */
+    uint32_t size;           /* sizeof(helios_host_t) at the kernel's build */
+    uint16_t abi_major;      /* the kernel's HELIOS_ABI_MAJOR */
+    uint16_t abi_minor;      /* the kernel's HELIOS_ABI_MINOR */
     const char *plugin_name; /* the name of the plugin this table was made for */
     const char *data_dir;    /* the server's data directory (absolute), never NULL */
     const void *config;      /* the plugin's parsed config struct (see plugin.h), or NULL */
@@ -69,8 +69,7 @@ typedef struct helios_host {
     /* err_detail / err_hint: set the detail or hint sentence of an already set error. */
     void (*err_detail)(helios_err_t *err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-    void (*err_hint)(helios_err_t *err, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    void (*err_hint)(helios_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
     /*
      * Allocation, counted per plugin (see `heliosdb plugins` / metrics). alloc and calloc

@@ -20,10 +20,10 @@ extern "C" {
 /* What the kernel knows about a file when asking for its tier. */
 typedef struct helios_file_facts {
     uint32_t size;
-    uint32_t level;         /* LSM level, 0 = newest */
+    uint32_t level; /* LSM level, 0 = newest */
     uint64_t size_bytes;
-    uint64_t age_ms;        /* since it was written */
-    uint64_t last_read_ms;  /* since it was last read, UINT64_MAX never */
+    uint64_t age_ms;       /* since it was written */
+    uint64_t last_read_ms; /* since it was last read, UINT64_MAX never */
     uint64_t reads_per_hour;
 } helios_file_facts_t;
 
@@ -50,8 +50,7 @@ typedef struct helios_placement_vtable {
     int32_t (*tier_for)(void *inst, const helios_file_facts_t *facts, char *buf, uint32_t cap,
                         helios_err_t *err);
     /* plan: up to `cap` moves to rebalance; sets *n. */
-    int32_t (*plan)(void *inst, helios_move_t *moves, uint32_t cap, uint32_t *n,
-                    helios_err_t *err);
+    int32_t (*plan)(void *inst, helios_move_t *moves, uint32_t cap, uint32_t *n, helios_err_t *err);
     int32_t (*control)(void *inst, uint32_t op, void *arg, helios_err_t *err);
     /* ---- ABI 1.0 ends here ---- */
 } helios_placement_vtable_t;

@@ -63,7 +63,7 @@ typedef struct helios_build_sig {
 
 #define HELIOS_BUILD_SIG_INIT                                                                      \
     {                                                                                              \
-        (uint32_t)sizeof(void *), HELIOS_BYTE_ORDER, (uint32_t)sizeof(off_t), 0u, "heliosdb"  \
+        (uint32_t)sizeof(void *), HELIOS_BYTE_ORDER, (uint32_t)sizeof(off_t), 0u, "heliosdb"       \
     }
 
 /* ---- static config schema ------------------------------------------------------------------
@@ -86,29 +86,29 @@ typedef struct helios_build_sig {
 #define HELIOS_CFG_SECRET 0x4u   /* never printed */
 
 typedef struct helios_config_key {
-    uint32_t size;                  /* sizeof(helios_config_key_t) */
-    uint32_t type;                  /* HELIOS_CFG_* */
-    const char *key;                /* key name within the plugin's subtree */
-    uint32_t flags;                 /* HELIOS_CFG_REQUIRED | ... */
-    uint32_t offset;                /* offset of the field in the plugin's config struct */
-    int64_t min;                    /* inclusive bounds for INT/SIZE/DURATION; min > max: none */
-    int64_t max;                    /* */
-    const char *default_text;       /* default, parsed like user input; NULL: unset */
-    const char *const *enum_names;  /* NULL-terminated, for HELIOS_CFG_ENUM */
-    const char *help;               /* one line, for --print-default-config and docs */
+    uint32_t size;                 /* sizeof(helios_config_key_t) */
+    uint32_t type;                 /* HELIOS_CFG_* */
+    const char *key;               /* key name within the plugin's subtree */
+    uint32_t flags;                /* HELIOS_CFG_REQUIRED | ... */
+    uint32_t offset;               /* offset of the field in the plugin's config struct */
+    int64_t min;                   /* inclusive bounds for INT/SIZE/DURATION; min > max: none */
+    int64_t max;                   /* */
+    const char *default_text;      /* default, parsed like user input; NULL: unset */
+    const char *const *enum_names; /* NULL-terminated, for HELIOS_CFG_ENUM */
+    const char *help;              /* one line, for --print-default-config and docs */
 } helios_config_key_t;
 
-#define HELIOS_CONFIG_KEY(type_, key_, struct_, field_, ...)                                     \
+#define HELIOS_CONFIG_KEY(type_, key_, struct_, field_, ...)                                       \
     {                                                                                              \
-        .size = sizeof(helios_config_key_t), .type = (type_), .key = (key_),                      \
+        .size = sizeof(helios_config_key_t), .type = (type_), .key = (key_),                       \
         .offset = (uint32_t)offsetof(struct_, field_), .min = 1, .max = 0, __VA_ARGS__             \
     }
 
 /* A key with bounds [min_, max_]. Use it instead of HELIOS_CONFIG_KEY(..., .min = , .max = ):
    overriding the macro's own .min/.max trips -Woverride-init (-Wextra) under -Werror. */
-#define HELIOS_CONFIG_KEY_RANGE(type_, key_, struct_, field_, min_, max_, ...)                   \
+#define HELIOS_CONFIG_KEY_RANGE(type_, key_, struct_, field_, min_, max_, ...)                     \
     {                                                                                              \
-        .size = sizeof(helios_config_key_t), .type = (type_), .key = (key_),                      \
+        .size = sizeof(helios_config_key_t), .type = (type_), .key = (key_),                       \
         .offset = (uint32_t)offsetof(struct_, field_), .min = (min_), .max = (max_), __VA_ARGS__   \
     }
 
@@ -117,19 +117,19 @@ struct helios_err;
 
 /* The descriptor. Define it with HELIOS_PLUGIN(...); never by hand. */
 typedef struct helios_plugin {
-    uint64_t magic;      /* HELIOS_PLUGIN_MAGIC */
-    uint32_t size;       /* sizeof(helios_plugin_t) at the plugin's build */
-    uint16_t abi_major;  /* HELIOS_ABI_MAJOR at the plugin's build */
-    uint16_t abi_minor;  /* HELIOS_ABI_MINOR at the plugin's build */
+    uint64_t magic;     /* HELIOS_PLUGIN_MAGIC */
+    uint32_t size;      /* sizeof(helios_plugin_t) at the plugin's build */
+    uint16_t abi_major; /* HELIOS_ABI_MAJOR at the plugin's build */
+    uint16_t abi_minor; /* HELIOS_ABI_MINOR at the plugin's build */
     helios_build_sig_t sig;
-    uint32_t kind;       /* HELIOS_KIND_* */
+    uint32_t kind; /* HELIOS_KIND_* */
     uint32_t n_config_keys;
     const char *name;        /* unique, [a-z0-9_]+, e.g. "zstd"; also the config subtree key */
     const char *version;     /* the plugin's own version, free text, e.g. "1.0.0" */
     const char *description; /* one line */
     const void *vtable;      /* the kind's vtable: helios_codec_vtable_t * etc.; static const */
     const helios_config_key_t *config_keys; /* static array of n_config_keys, may be NULL */
-    uint64_t config_size;    /* size of the plugin's config struct; 0 if no keys */
+    uint64_t config_size;                   /* size of the plugin's config struct; 0 if no keys */
 
     /*
      * init: called once, on the loading thread, after every check passed and the plugin's
@@ -158,13 +158,12 @@ typedef struct helios_plugin {
  * fills magic, size, ABI version and build signature.
  */
 #define HELIOS_PLUGIN(...)                                                                         \
-    HELIOS_EXPORT const helios_plugin_t helios_plugin = {                                          \
-        .magic = HELIOS_PLUGIN_MAGIC,                                                              \
-        .size = sizeof(helios_plugin_t),                                                           \
-        .abi_major = HELIOS_ABI_MAJOR,                                                             \
-        .abi_minor = HELIOS_ABI_MINOR,                                                             \
-        .sig = HELIOS_BUILD_SIG_INIT,                                                              \
-        __VA_ARGS__}
+    HELIOS_EXPORT const helios_plugin_t helios_plugin = {.magic = HELIOS_PLUGIN_MAGIC,             \
+                                                         .size = sizeof(helios_plugin_t),          \
+                                                         .abi_major = HELIOS_ABI_MAJOR,            \
+                                                         .abi_minor = HELIOS_ABI_MINOR,            \
+                                                         .sig = HELIOS_BUILD_SIG_INIT,             \
+                                                         __VA_ARGS__}
 
 /* True when the vtable `vt` of type `type` (first member `size`) covers `member`. */
 #define HELIOS_VT_HAS(type, vt, member)                                                            \

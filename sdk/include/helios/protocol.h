@@ -20,7 +20,8 @@ extern "C" {
 #endif
 
 /* Capabilities. */
-#define HELIOS_PROTO_CAP_SERVER_FIRST 0x1u /* the server speaks first (MySQL): on an auto port
+#define HELIOS_PROTO_CAP_SERVER_FIRST                                                              \
+    0x1u /* the server speaks first (MySQL): on an auto port
                                              a client silent for auto_detect_ms goes here */
 
 /* Authentication methods a listener may choose (uint32_t). */
@@ -33,23 +34,23 @@ typedef struct helios_listener_info {
     uint32_t size;
     uint32_t port;
     const char *host;
-    const char *protocol;      /* the configured protocol name ("postgres", "auto") */
-    const char *tls_cert;      /* PEM file paths, NULL when TLS is off */
+    const char *protocol; /* the configured protocol name ("postgres", "auto") */
+    const char *tls_cert; /* PEM file paths, NULL when TLS is off */
     const char *tls_key;
-    const char *tls_ca;        /* optional client CA */
-    uint32_t auth_method;      /* HELIOS_AUTH_* */
-    uint32_t max_message_bytes;/* largest message a client may send */
-    uint32_t read_timeout_ms;  /* a client stalled mid-message longer than this is dropped */
+    const char *tls_ca;         /* optional client CA */
+    uint32_t auth_method;       /* HELIOS_AUTH_* */
+    uint32_t max_message_bytes; /* largest message a client may send */
+    uint32_t read_timeout_ms;   /* a client stalled mid-message longer than this is dropped */
     uint32_t reserved;
 } helios_listener_info_t;
 
 /* An accepted connection handed to serve(). */
 typedef struct helios_conn_info {
     uint32_t size;
-    int32_t fd;             /* connected, blocking socket; the kernel closes it after serve */
-    const char *peer_addr;  /* printable address */
+    int32_t fd;            /* connected, blocking socket; the kernel closes it after serve */
+    const char *peer_addr; /* printable address */
     uint32_t peer_port;
-    uint32_t conn_id;       /* unique per server run */
+    uint32_t conn_id; /* unique per server run */
 } helios_conn_info_t;
 
 typedef struct helios_protocol_vtable {

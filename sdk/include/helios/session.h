@@ -99,15 +99,15 @@ typedef struct helios_interval {
 typedef struct helios_column_desc {
     const char *name;
     uint32_t type_oid;
-    int32_t type_mod;  /* -1 when none */
-    int16_t type_len;  /* pg_type.typlen: bytes, or -1 varlena */
-    int16_t attnum;    /* column number in its table, 0 when not a table column */
+    int32_t type_mod;   /* -1 when none */
+    int16_t type_len;   /* pg_type.typlen: bytes, or -1 varlena */
+    int16_t attnum;     /* column number in its table, 0 when not a table column */
     uint32_t table_oid; /* 0 when not a table column */
 } helios_column_desc_t;
 
 /* A bound parameter. */
 typedef struct helios_param {
-    uint32_t format;   /* HELIOS_FORMAT_TEXT / BINARY */
+    uint32_t format; /* HELIOS_FORMAT_TEXT / BINARY */
     uint32_t is_null;
     const uint8_t *data;
     uint32_t len;
@@ -164,8 +164,8 @@ typedef struct helios_session_api {
     uint32_t reserved;
 
     /* open: a new session on `eng`. 3D000 unknown database, 28000 unknown user. */
-    int32_t (*open)(helios_engine_t *eng, const helios_session_opts_t *opts,
-                    helios_session_t **out, helios_err_t *err);
+    int32_t (*open)(helios_engine_t *eng, const helios_session_opts_t *opts, helios_session_t **out,
+                    helios_err_t *err);
     /* close: rolls back an open transaction, frees statements and portals. */
     void (*close)(helios_session_t *s);
 

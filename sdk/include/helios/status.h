@@ -70,7 +70,10 @@ typedef struct helios_err {
     char hint[HELIOS_ERR_TEXT_MAX];   /* a sentence, or empty */
 } helios_err_t;
 
-#define HELIOS_ERR_INIT {0}
+#define HELIOS_ERR_INIT                                                                            \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 #ifdef __cplusplus
 }

@@ -35,10 +35,12 @@ extern "C" {
 #define HELIOS_TIER_COLD 3u
 
 /* wopen flags. */
-#define HELIOS_TIER_W_ATOMIC 0x1u /* write to a temporary; on wclose(commit=1) fsync, rename into
+#define HELIOS_TIER_W_ATOMIC                                                                       \
+    0x1u /* write to a temporary; on wclose(commit=1) fsync, rename into
                                      place and fsync the directory; on wclose(commit=0) discard.
                                      An existing file of that name is replaced atomically. */
-#define HELIOS_TIER_W_APPEND 0x2u /* open (creating if needed) the named file and append to it;
+#define HELIOS_TIER_W_APPEND                                                                       \
+    0x2u /* open (creating if needed) the named file and append to it;
                                      bytes are visible as written and durable after wsync. */
 
 typedef struct helios_tier_reader helios_tier_reader_t; /* plugin-owned */
@@ -51,11 +53,11 @@ typedef struct helios_tier_stat {
 
 /* Per-instance options from the kernel. */
 typedef struct helios_tier_options {
-    uint32_t size;       /* sizeof(helios_tier_options_t) */
+    uint32_t size; /* sizeof(helios_tier_options_t) */
     uint32_t reserved;
-    const char *root;    /* where this instance keeps its files (a directory, a bucket prefix);
+    const char *root; /* where this instance keeps its files (a directory, a bucket prefix);
                             the plugin's own `path` config key overrides it when set */
-    const char *name;    /* the tier's name in config, e.g. "hot" */
+    const char *name; /* the tier's name in config, e.g. "hot" */
 } helios_tier_options_t;
 
 /* list callback: return 0 to continue, non-zero to stop (returned by list). */
@@ -78,14 +80,13 @@ typedef struct helios_storage_vtable {
     void (*destroy)(void *inst);
 
     /* put: write a whole file atomically (temp + fsync + rename + directory fsync). */
-    int32_t (*put)(void *inst, const char *name, const void *data, uint64_t len,
-                   helios_err_t *err);
+    int32_t (*put)(void *inst, const char *name, const void *data, uint64_t len, helios_err_t *err);
     /* get: read up to `len` bytes at `offset` into buf; *n_read is set (short at EOF). */
     int32_t (*get)(void *inst, const char *name, uint64_t offset, uint64_t len, void *buf,
                    uint64_t *n_read, helios_err_t *err);
     /* ropen: open for repeated ranged reads; sets *r and *size_bytes. */
-    int32_t (*ropen)(void *inst, const char *name, helios_tier_reader_t **r,
-                     uint64_t *size_bytes, helios_err_t *err);
+    int32_t (*ropen)(void *inst, const char *name, helios_tier_reader_t **r, uint64_t *size_bytes,
+                     helios_err_t *err);
     /* read: like get, on an open reader; thread-safe on one reader (pread semantics). */
     int32_t (*read)(helios_tier_reader_t *r, uint64_t offset, uint64_t len, void *buf,
                     uint64_t *n_read, helios_err_t *err);
