@@ -67,20 +67,23 @@ static void wake_cb(struct ev_loop *l, ev_async *w, int revents)
     }
 }
 
+static pthread_once_t loop_once = PTHREAD_ONCE_INIT;
+
+static void loop_create(void)
+{
+    loop_ev = ev_default_loop(EVFLAG_AUTO);
+    if (loop_ev != NULL) {
+        ev_async_init(&loop_wake, wake_cb);
+        ev_async_start(loop_ev, &loop_wake);
+        ev_unref(loop_ev); /* the wake-up watcher alone does not keep the loop alive */
+    }
+}
+
+/* Lock-free after the first call: watcher code running under loop_mu calls it. */
 struct ev_loop *helios_loop(void)
 {
-    pthread_mutex_lock(&loop_mu);
-    if (loop_ev == NULL) {
-        loop_ev = ev_default_loop(EVFLAG_AUTO);
-        if (loop_ev != NULL) {
-            ev_async_init(&loop_wake, wake_cb);
-            ev_async_start(loop_ev, &loop_wake);
-            ev_unref(loop_ev); /* the wake-up watcher alone does not keep the loop alive */
-        }
-    }
-    struct ev_loop *l = loop_ev;
-    pthread_mutex_unlock(&loop_mu);
-    return l;
+    pthread_once(&loop_once, loop_create);
+    return loop_ev;
 }
 
 int helios_loop_on_thread(void)

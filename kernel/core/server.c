@@ -353,6 +353,14 @@ static int32_t start_protocols(listener_t *l, helios_engine_t *engine,
                                   l->addr, l->cfg->protocol, p->name, state, msg);
         }
     }
+    if (l->n_protos == 0) {
+        /* the config named it, so it was loaded; its init must have failed */
+        const helios_refusal_t *r = helios_registry_refusal_of(l->cfg->protocol);
+        return helios_err_set(err, HELIOS_ERR_PLUGIN_REFUSED,
+                              "listener %s needs protocol \"%s\", which is not loaded%s%s%s",
+                              l->addr, l->cfg->protocol, r != NULL ? " (" : "",
+                              r != NULL ? r->line : "", r != NULL ? ")" : "");
+    }
     return 0;
 }
 
