@@ -557,11 +557,17 @@ int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
         if (rc != 0) return rc;
         return sink->complete(sink->ctx, tag);
     }
-    ar_reset(&s->qar);
-    s->qar.limit = s->eng->work_mem;
     rowset_t rows;
-    rc = run_plan(s, sp, &s->qar, params, n_params, &rows, tagbuf, err);
-    rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
+    for (int attempt = 0;; attempt++) {
+        ar_reset(&s->qar);
+        s->qar.limit = s->eng->work_mem;
+        rc = run_plan(s, sp, &s->qar, params, n_params, &rows, tagbuf, err);
+        rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
+        /* an autocommitted statement that lost a write-write race runs again on a newer
+           snapshot, as PostgreSQL's READ COMMITTED re-checks the updated row */
+        if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && !s->txn.active && attempt < 20) continue;
+        break;
+    }
     if (rc != 0) return rc;
     if (sp->n_out > 0 || sp->kind == S_SELECT) {
         if (sink->describe != NULL) {
@@ -990,8 +996,12 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
         }
         s->cancel = 0;
         p->ar.limit = s->eng->work_mem;
-        rc = run_plan(s, sp, &p->ar, p->params, p->n_params, &p->rows, p->tag, err);
-        rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
+        for (int attempt = 0;; attempt++) {
+            rc = run_plan(s, sp, &p->ar, p->params, p->n_params, &p->rows, p->tag, err);
+            rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
+            if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && !s->txn.active && attempt < 20) continue;
+            break;
+        }
         if (rc != 0) return rc;
         p->started = 1;
         p->pos = 0;

@@ -436,6 +436,7 @@ typedef struct txn {
     helios_seq_t snap;
     uint32_t iso;        /* 0 read committed, 1 repeatable read, 2 serializable */
     uint32_t read_only;
+    helios_seq_t stmt_seq; /* autocommit: the statement's read point (first committer wins) */
     wset_t ws;
 } txn_t;
 

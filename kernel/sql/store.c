@@ -449,6 +449,7 @@ int32_t txn_commit(helios_session_t *s, helios_err_t *err)
         if (rc == 0) {
             helios_write_opts_t wo = {0};
             if (s->txn.iso > 0 && s->txn.has_snap) wo.conflict_seq = s->txn.snap;
+            else if (!s->txn.active) wo.conflict_seq = s->txn.stmt_seq;
             helios_seq_t seq;
             rc = helios_lsm_write(s->eng->lsm, b, &wo, &seq, err);
             if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && err != NULL) {
@@ -492,5 +493,6 @@ int32_t txn_begin_stmt(helios_session_t *s, exec_ctx_t *cx, helios_err_t *err)
         return 0;
     }
     cx->snap = helios_lsm_last_seq(s->eng->lsm);
+    t->stmt_seq = cx->snap;
     return 0;
 }
