@@ -143,6 +143,7 @@ for wl in select-only tpcb-like; do
         ratio=$(awk -v a="$1" -v b="$3" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')
         label=$wl
         [ "$wl" = select-only ] && label="select-only (-S -M prepared)"
-        echo "| $label | $c | $1 | $2 | $3 | $4 | $ratio |"
+        printf '| %s | %s | %.0f | %.3f | %.0f | %.3f | %s |\n' "$label" "$c" "$1" "$2" "$3" "$4" \
+            "$ratio"
     done
 done
