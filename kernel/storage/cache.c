@@ -6,7 +6,7 @@
 
 #include "storage/internal.h"
 
-#define CACHE_SHARDS 16
+#define CACHE_SHARDS 16 /* picked by the hash's top 4 bits; buckets use the low bits */
 
 typedef struct cache_ent {
     uint64_t file_no, offset;
@@ -112,7 +112,7 @@ void helios_cache_free(helios_cache_t *c)
 helios_block_t *helios_cache_lookup(helios_cache_t *c, uint64_t file_no, uint64_t offset)
 {
     uint64_t h = cache_hash(file_no, offset);
-    cache_shard_t *s = &c->sh[h % CACHE_SHARDS];
+    cache_shard_t *s = &c->sh[h >> 60];
     helios_block_t *b = NULL;
     pthread_mutex_lock(&s->mu);
     for (cache_ent_t *e = s->tab[h & (s->tab_cap - 1)]; e != NULL; e = e->hnext) {
@@ -153,7 +153,7 @@ static void shard_grow(cache_shard_t *s)
 void helios_cache_insert(helios_cache_t *c, uint64_t file_no, uint64_t offset, helios_block_t *b)
 {
     uint64_t h = cache_hash(file_no, offset);
-    cache_shard_t *s = &c->sh[h % CACHE_SHARDS];
+    cache_shard_t *s = &c->sh[h >> 60];
     if (b->charge > s->cap) {
         return;
     }

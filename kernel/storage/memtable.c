@@ -14,6 +14,7 @@
 #define MEM_ARENA_BLOCK (1u << 20)
 
 typedef struct mem_node {
+    uint64_t prefix; /* the key's first 8 bytes, big endian, zero padded: most compares end here */
     uint64_t seq;
     uint32_t klen;
     uint32_t vlen;
@@ -113,8 +114,25 @@ void helios_mem_unref(helios_mem_t *m)
     free(m);
 }
 
-static inline int node_cmp(const mem_node_t *n, const uint8_t *k, uint32_t klen, uint64_t seq)
+static inline uint64_t key_prefix(const uint8_t *k, uint32_t klen)
 {
+    uint64_t p = 0;
+    if (klen >= 8) {
+        memcpy(&p, k, 8);
+        return __builtin_bswap64(p);
+    }
+    for (uint32_t i = 0; i < klen; i++) {
+        p |= (uint64_t)k[i] << (56 - 8 * i);
+    }
+    return p;
+}
+
+static inline int node_cmp(const mem_node_t *n, uint64_t kp, const uint8_t *k, uint32_t klen,
+                           uint64_t seq)
+{
+    if (n->prefix != kp) {
+        return n->prefix < kp ? -1 : 1;
+    }
     return helios_ikey_cmp(n->kv, n->klen, n->seq, k, klen, seq);
 }
 
@@ -122,11 +140,12 @@ static inline int node_cmp(const mem_node_t *n, const uint8_t *k, uint32_t klen,
 static mem_node_t *mem_find_ge(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t seq,
                                mem_node_t **prev)
 {
+    uint64_t kp = key_prefix(k, klen);
     mem_node_t *x = m->head;
     int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
     for (;;) {
         mem_node_t *nx = atomic_load_explicit(&x->next[level], memory_order_acquire);
-        if (nx != NULL && node_cmp(nx, k, klen, seq) < 0) {
+        if (nx != NULL && node_cmp(nx, kp, k, klen, seq) < 0) {
             x = nx;
             continue;
         }
@@ -143,11 +162,12 @@ static mem_node_t *mem_find_ge(helios_mem_t *m, const uint8_t *k, uint32_t klen,
 /* Last node < (k, seq), or head. */
 static mem_node_t *mem_find_lt(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t seq)
 {
+    uint64_t kp = key_prefix(k, klen);
     mem_node_t *x = m->head;
     int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
     for (;;) {
         mem_node_t *nx = atomic_load_explicit(&x->next[level], memory_order_acquire);
-        if (nx != NULL && node_cmp(nx, k, klen, seq) < 0) {
+        if (nx != NULL && node_cmp(nx, kp, k, klen, seq) < 0) {
             x = nx;
             continue;
         }
@@ -210,6 +230,7 @@ int32_t helios_mem_add(helios_mem_t *m, uint64_t seq, uint32_t type, const uint8
     if (n == NULL) {
         return HELIOS_ERR_OUT_OF_MEMORY;
     }
+    n->prefix = key_prefix(k, klen);
     n->seq = seq;
     n->klen = klen;
     n->vlen = vlen;
