@@ -79,6 +79,26 @@ SELECT count(*) AS n FROM items;
         ck.check(r.returncode != 0 and "password authentication failed" in r.stderr,
                  "unknown user refused like a wrong password")
 
+        # psql's describe commands (catalog queries answered by the engine) and client-side
+        # settings
+        psql(srv, "-c", "CREATE INDEX items_name ON items (name)")
+        r = psql(srv, "-A", "-c", "\\l")
+        ck.check(r.returncode == 0 and "helios|helios|UTF8" in r.stdout, "\\l lists the database "
+                 "(%s)" % (r.stdout + r.stderr).strip()[-200:])
+        r = psql(srv, "-A", "-c", "\\dn")
+        ck.check(r.returncode == 0 and "public|" in r.stdout, "\\dn lists public")
+        r = psql(srv, "-A", "-c", "\\dt")
+        ck.check(r.returncode == 0 and "public|items|table|helios" in r.stdout,
+                 "\\dt lists items (%s)" % (r.stdout + r.stderr).strip()[-200:])
+        r = psql(srv, "-A", "-c", "\\di")
+        ck.check(r.returncode == 0 and "public|items_name|index|helios|items" in r.stdout,
+                 "\\di lists items_name (%s)" % (r.stdout + r.stderr).strip()[-200:])
+        r = psql(srv, "-A", "-c", "\\du")
+        ck.check(r.returncode == 0 and "helios|Superuser" in r.stdout, "\\du lists helios")
+        r = psql(srv, stdin="\\x\n\\timing\nSELECT 1 AS a, 'x' AS b;\n")
+        ck.check("Expanded display is on" in r.stdout and "a | 1" in r.stdout and
+                 "Time:" in r.stdout, "\\x and \\timing")
+
         # server-reported settings psql relies on
         r = psql(srv, "-At", "-c", "SHOW server_version")
         ck.check(r.returncode == 0 and r.stdout.startswith("15"), "server_version 15.x")
