@@ -271,15 +271,13 @@ static void free_y(cfg_priv_t *pv)
 static int32_t load_pass(helios_config_t *cfg, cfg_priv_t *pv, const cyaml_schema_field_t *top,
                          const cyaml_schema_field_t *plugins_field, helios_err_t *err)
 {
+    /* pass 1 checks the server's own value rules; pass 2 adds every plugin key's */
     cfg_vctx_t vc = {.file = cfg->file,
                      .doc = &pv->doc,
-                     .hooks = pv->hooks,
-                     .n_hooks = pv->n_hooks,
+                     .hooks = pv->hooks != NULL ? pv->hooks : base_hooks,
+                     .n_hooks = pv->hooks != NULL ? pv->n_hooks : N_BASE_HOOKS,
                      .plugins_field = plugins_field,
                      .err = err};
-    const cfg_hook_t *hooks = pv->hooks != NULL ? pv->hooks : base_hooks;
-    vc.hooks = hooks;
-    vc.n_hooks = pv->hooks != NULL ? pv->n_hooks : N_BASE_HOOKS;
     cyaml_schema_value_t tv = {
         CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, y_doc_t, top),
     };

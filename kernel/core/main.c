@@ -173,11 +173,15 @@ static int cmd_serve(const char *file)
     helios_log(HELIOS_LOG_INFO, "heliosdb %s starting, config %s, data_dir %s", HELIOS_VERSION,
                cfg->file, cfg->data_dir);
     int32_t rc = helios_registry_init_all(1, &err);
-    size_t n_pl = 0;
+    size_t n_pl = 0, n_ref = 0;
     for (helios_plugin_rt_t *p = helios_registry_first(); p != NULL; p = p->next) {
         n_pl++;
     }
-    helios_log(HELIOS_LOG_INFO, "%zu plugins loaded in %.1f ms", n_pl, elapsed_ms(&t0));
+    for (helios_refusal_t *r = helios_registry_refusals(); r != NULL; r = r->next) {
+        n_ref++;
+    }
+    helios_log(HELIOS_LOG_INFO, "%zu plugins loaded (%zu refused) in %.1f ms", n_pl, n_ref,
+               elapsed_ms(&t0));
     helios_engine_registry_ready();
     if (rc == 0) {
         rc = helios_engine_open_cfg(cfg, &eng, &err);
