@@ -513,12 +513,16 @@ int32_t pg_ext_execute(pg_conn_t *c, const uint8_t *body, size_t len)
     c->sink_mode = PG_SINK_EXTENDED;
     c->cur_formats = p->formats;
     c->cur_n_formats = p->n_cols;
+    c->cur_rows = 0;
+    c->cur_resumed = p->resumed;
     int32_t rc = c->api->execute(p->p, max_rows > 0 ? (uint64_t)max_rows : 0, &c->sink, &err);
     c->cur_formats = NULL;
     c->cur_n_formats = 0;
+    c->cur_resumed = 0;
     c->in_copy_in = 0;
     c->copy_pending_len = 0;
     if (rc == HELIOS_SUSPENDED) {
+        p->resumed = 1;
         pg_out_begin(c, 's');
         pg_out_end(c);
         return 0;

@@ -104,6 +104,7 @@ struct pg_portal {
     uint32_t done;    /* ran to completion */
     uint32_t cursor;  /* made by DECLARE (SQL cursor) rather than Bind */
     uint32_t hold;    /* WITH HOLD: survives the end of its transaction */
+    uint32_t resumed; /* an Execute stopped at its row limit before */
 };
 
 /* Sink modes. */
@@ -149,8 +150,9 @@ typedef struct pg_conn {
     uint32_t sink_mode;
     const int16_t *cur_formats; /* extended: result formats of the portal being executed */
     uint32_t cur_n_formats;
-    uint64_t cur_rows;   /* FETCH/MOVE: rows seen */
-    uint32_t in_copy_in; /* copy-in: a CopyData partly consumed */
+    uint64_t cur_rows;    /* rows sent by the statement or Execute being run */
+    uint32_t cur_resumed; /* Execute of a portal suspended before: its tag counts this call */
+    uint32_t in_copy_in;  /* copy-in: a CopyData partly consumed */
     const uint8_t *copy_pending;
     size_t copy_pending_len;
     uint32_t copy_done;

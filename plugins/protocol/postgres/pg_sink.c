@@ -233,11 +233,9 @@ static int32_t pg_cb_describe(void *ctx, uint32_t n_cols, const helios_column_de
 static int32_t pg_cb_row(void *ctx, uint32_t n, const helios_value_t *vals)
 {
     pg_conn_t *c = ctx;
-    if (c->sink_mode >= PG_SINK_FETCH) {
-        c->cur_rows++;
-        if (c->sink_mode == PG_SINK_MOVE) {
-            return 0;
-        }
+    c->cur_rows++;
+    if (c->sink_mode == PG_SINK_MOVE) {
+        return 0;
     }
     pg_out_begin(c, 'D');
     pg_out_i16(c, (int16_t)n);
@@ -259,8 +257,14 @@ static int32_t pg_cb_row(void *ctx, uint32_t n, const helios_value_t *vals)
 static int32_t pg_cb_complete(void *ctx, const char *tag)
 {
     pg_conn_t *c = ctx;
+    char count_tag[32];
     if (c->sink_mode >= PG_SINK_FETCH) {
         return pg_sink_status(c); /* pg_cursor.c sends "FETCH n" / "MOVE n" itself */
+    }
+    if (c->cur_resumed && tag != NULL && strncmp(tag, "SELECT ", 7) == 0) {
+        /* PostgreSQL counts the rows of this Execute, not of the whole portal */
+        snprintf(count_tag, sizeof(count_tag), "SELECT %llu", (unsigned long long)c->cur_rows);
+        tag = count_tag;
     }
     pg_out_begin(c, 'C');
     pg_out_str(c, tag != NULL ? tag : "");
