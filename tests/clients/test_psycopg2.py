@@ -20,8 +20,22 @@ def main():
     args = parse_args()
     ck = Checks()
     with HeliosServer(args.bin, args.plugins) as srv:
-        conn = psycopg2.connect(srv.dsn())
+        conn = psycopg2.connect(srv.dsn(application_name="pytest-app"))
         cur = conn.cursor()
+
+        # startup parameters, ParameterStatus (also when a setting changes), notices
+        ck.eq(conn.get_parameter_status("application_name"), "pytest-app",
+              "application_name from the startup packet")
+        ck.check((conn.get_parameter_status("server_version") or "").startswith("15"),
+                 "server_version 15.x")
+        ck.eq(conn.get_parameter_status("integer_datetimes"), "on", "integer_datetimes")
+        cur.execute("SET application_name = 'renamed'")
+        ck.eq(conn.get_parameter_status("application_name"), "renamed",
+              "ParameterStatus after SET application_name")
+        cur.execute("DROP TABLE IF EXISTS no_such_table_here")
+        ck.check(any("does not exist, skipping" in n for n in conn.notices),
+                 "NoticeResponse relayed (%r)" % conn.notices)
+        conn.rollback()
 
         cur.execute("SELECT %s::int + %s::int, %s::text", (2, 3, "it's"))
         ck.eq(cur.fetchone(), (5, "it's"), "parameters")
