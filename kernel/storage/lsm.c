@@ -589,7 +589,7 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
         db->o.bloom_bits_per_key = 10;
     }
     if (db->o.block_bytes == 0) {
-        db->o.block_bytes = 16u << 10;
+        db->o.block_bytes = 4u << 10; /* point reads decode one block: keep it small */
     }
     if (db->o.rows_per_unit == 0) {
         db->o.rows_per_unit = 1024;

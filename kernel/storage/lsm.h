@@ -48,7 +48,7 @@ typedef struct helios_lsm_options {
     void *codec_lookup_arg;
     uint64_t memtable_bytes;    /* 0: 64 MiB */
     uint32_t bloom_bits_per_key;/* 0: 10 */
-    uint32_t block_bytes;       /* 0: 16 KiB target data block size */
+    uint32_t block_bytes;       /* 0: 4 KiB target data block size (KV trees) */
     uint32_t rows_per_unit;     /* 0: 1024 rows per hybrid-columnar compression unit */
     uint32_t no_sync;           /* 1: commits return before fsync (never the default) */
     /* ---- appended by the storage engine ---- */

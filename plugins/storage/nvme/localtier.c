@@ -46,6 +46,8 @@ typedef struct localtier {
     _Atomic uint64_t tmp_counter;
 } localtier_t;
 
+#define LOCALTIER_RANGE_SYNC_BYTES (1u << 20)
+
 struct helios_tier_reader {
     localtier_t *lt;
     int fd;
@@ -57,6 +59,8 @@ struct helios_tier_writer {
     int fd;
     uint32_t flags;
     uint32_t dir_sync_pending; /* APPEND: the file was created; its directory needs an fsync */
+    uint64_t written;          /* bytes appended */
+    uint64_t range_started;    /* ATOMIC: writeback started up to here (sync_file_range) */
     char *path;                /* final path */
     char *tmp;                 /* ATOMIC: temporary path */
     char name[];
@@ -522,6 +526,16 @@ int32_t localtier_append(helios_tier_writer_t *w, const void *data, uint64_t len
     }
     if (localtier_write_all(w->fd, data, len) != 0) {
         return localtier_fail(w->lt, err, errno, "write", w->name);
+    }
+    w->written += len;
+    /* Start writeback of a big ATOMIC file as it grows (RocksDB's bytes_per_sync): its final
+       fsync is then short, and, more important, a WAL fdatasync on the same file system does
+       not have to wait behind tens of megabytes of its dirty pages (ext4 ordered mode). */
+    if ((w->flags & HELIOS_TIER_W_ATOMIC) && w->lt->do_sync &&
+        w->written - w->range_started >= LOCALTIER_RANGE_SYNC_BYTES) {
+        sync_file_range(w->fd, (off64_t)w->range_started,
+                        (off64_t)(w->written - w->range_started), SYNC_FILE_RANGE_WRITE);
+        w->range_started = w->written;
     }
     return 0;
 }
