@@ -125,6 +125,9 @@ int32_t pg_plugin_detect(const uint8_t *buf, uint32_t len)
     if (len == 0) {
         return HELIOS_DECLINED; /* PostgreSQL clients speak first */
     }
+    if (len >= 4 && (buf[0] != 0 || buf[1] > (PG_MAX_STARTUP_BYTES >> 16))) {
+        return HELIOS_DECLINED; /* a length no startup packet has: decide without waiting */
+    }
     if (len < 8) {
         return HELIOS_AGAIN;
     }

@@ -925,6 +925,9 @@ static void test_detect(void)
     CU_ASSERT_EQUAL(pg_plugin_detect(startup, 0), HELIOS_DECLINED);
     CU_ASSERT_EQUAL(pg_plugin_detect(mysqlish, 8), HELIOS_DECLINED);
     CU_ASSERT_EQUAL(pg_plugin_detect(http, 8), HELIOS_DECLINED);
+    CU_ASSERT_EQUAL(pg_plugin_detect(http, 4), HELIOS_DECLINED);
+    CU_ASSERT_EQUAL(pg_plugin_detect(mysqlish, 4), HELIOS_DECLINED);
+    CU_ASSERT_EQUAL(pg_plugin_detect(startup, 2), HELIOS_AGAIN);
 }
 
 /* The tag of the last CommandComplete before ReadyForQuery, with the message types seen. */
