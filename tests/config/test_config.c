@@ -189,6 +189,19 @@ static void test_cli(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "data_dir: ./heliosdb-data\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "{protocol: postgres, host: 127.0.0.1, port: 5432"));
 
+    /* the printed default is a valid config file (postgres, nvme and lz4 are built) */
+    char path[] = "/tmp/helios-default-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, r->out, strlen(r->out)), (ssize_t)strlen(r->out));
+    close(fd);
+    const char *chk[] = {HELIOS_BIN, "--check-config", path, NULL};
+    run(chk, r);
+    unlink(path);
+    CU_ASSERT_EQUAL(r->status, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->out, ": ok (1 listener, data_dir ./heliosdb-data, storage "
+                                          "tier nvme, codec lz4)"));
+
     /* plugins: every plugin found, and each refusal with its reason */
     const char *pl[] = {HELIOS_BIN, "plugins", NULL};
     run(pl, r);

@@ -15,6 +15,7 @@ tests/fuzz/postgres
 kernel/core
 tests/loader
 tests/config
+tests/integration/server
 "
 # Generated files are never checked: tests/abi/abi_layout.c.
 cf=$(command -v clang-format || command -v clang-format-14 || true)
