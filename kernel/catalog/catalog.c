@@ -347,7 +347,7 @@ table_t *cat_find_table(helios_engine_t *eng, const char *schema, const char *na
     uint32_t soid = 2200;
     if (schema != NULL) {
         if (strcmp(schema, "pg_catalog") == 0 || strcmp(schema, "information_schema") == 0) {
-            return NULL;
+            return sys_find(eng, schema, name);
         }
         schema_t *s = cat_find_schema(eng, schema);
         if (s == NULL) return NULL;
@@ -358,6 +358,8 @@ table_t *cat_find_table(helios_engine_t *eng, const char *schema, const char *na
         table_t *t = c->tables[i];
         if (t->schema_oid == soid && strcmp(t->name, name) == 0) return t;
     }
+    /* pg_catalog is on every search path */
+    if (schema == NULL && strncmp(name, "pg_", 3) == 0) return sys_find(eng, "pg_catalog", name);
     return NULL;
 }
 

@@ -627,7 +627,7 @@ static table_t *dml_table(bind_ctx_t *bc, PgQuery__RangeVar *rv, int32_t *rc)
                            "relation \"%s\" does not exist", rv->relname);
         return NULL;
     }
-    if (t->kind == REL_VIEW) {
+    if (t->kind == REL_VIEW || t->kind == REL_SYSTEM) {
         *rc = bind_err_pos(bc, rv->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
                            "cannot change view \"%s\"", rv->relname);
         return NULL;
@@ -972,6 +972,21 @@ int32_t bind_stmt(helios_session_t *s, arena_t *a, PgQuery__RawStmt *raw, const 
     switch (raw->stmt->node_case) {
     case PG_QUERY__NODE__NODE_SELECT_STMT:
         sp->kind = S_SELECT;
+        if (raw->stmt->select_stmt->n_locking_clause > 0) {
+            /* FOR UPDATE / FOR SHARE [NOWAIT | SKIP LOCKED]: rows are locked as scans return
+               them (kernel/txn); several clauses: the strongest mode */
+            PgQuery__SelectStmt *ss = raw->stmt->select_stmt;
+            for (size_t i = 0; i < ss->n_locking_clause; i++) {
+                PgQuery__LockingClause *lc = ss->locking_clause[i]->locking_clause;
+                if (lc == NULL) continue;
+                uint32_t m = lc->strength == PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORUPDATE ||
+                                     lc->strength == PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORNOKEYUPDATE
+                                 ? 2u : 1u;
+                if (m > sp->lock_mode) sp->lock_mode = m;
+                if (lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitSkip) sp->lock_wait = 2;
+                if (lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitError) sp->lock_wait = 1;
+            }
+        }
         rc = bind_select(&bc, NULL, 0, raw->stmt->select_stmt, &sp->plan, &sp->out, &sp->n_out);
         break;
     case PG_QUERY__NODE__NODE_INSERT_STMT:

@@ -1088,6 +1088,30 @@ int32_t bind_expr(bind_ctx_t *bc, scope_t *q, pnode_t *n, expr_t **out)
         uint32_t t;
         int32_t tm;
         expr_t *x;
+        PgQuery__TypeName *ctn = n->type_cast->type_name;
+        const char *cname = ctn->n_names ? pn_str(ctn->names[ctn->n_names - 1]) : NULL;
+        if (cname != NULL && strcmp(cname, "regnamespace") == 0 && ctn->n_array_bounds == 0) {
+            if ((rc = bind_expr(bc, q, n->type_cast->arg, &x)) != 0) return rc;
+            expr_t *f = mk(bc->a, E_FUNC, HELIOS_OID_TEXT, 1);
+            f->fn = func_lookup("__regnamespace_out", 1);
+            f->args[0] = x;
+            *out = f;
+            return 0;
+        }
+        if (cname != NULL && (strcmp(cname, "regclass") == 0 || strcmp(cname, "regtype") == 0) &&
+            ctn->n_array_bounds == 0) {
+            /* regclass / regtype: a relation or type name <-> its oid */
+            if ((rc = bind_expr(bc, q, n->type_cast->arg, &x)) != 0) return rc;
+            int to_name = val_is_int(x->type);
+            int ty = cname[3] == 't';
+            expr_t *f = mk(bc->a, E_FUNC, to_name ? HELIOS_OID_TEXT : HELIOS_OID_OID, 1);
+            f->fn = func_lookup(to_name ? (ty ? "__regtype_out" : "__regclass_out")
+                                        : (ty ? "__regtype_in" : "__regclass_in"), 1);
+            if (!to_name && (rc = coerce_to(bc, &x, HELIOS_OID_TEXT, -1, 1)) != 0) return rc;
+            f->args[0] = x;
+            *out = f;
+            return 0;
+        }
         if ((rc = bind_typename(bc, n->type_cast->type_name, &t, &tm)) != 0) return rc;
         if ((rc = bind_expr(bc, q, n->type_cast->arg, &x)) != 0) return rc;
         if (x->kind == E_CONST && x->c.null) {

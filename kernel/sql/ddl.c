@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sql/bind.h"
+#include "txn/sqltxn.h"
 
 static int32_t notsup(helios_err_t *err, const char *what)
 {
@@ -688,6 +689,78 @@ static int32_t create_seq(helios_session_t *s, PgQuery__CreateSeqStmt *cs, const
     return 0;
 }
 
+/* rewrite every row of t with column c set to its default (ALTER TABLE ADD COLUMN DEFAULT) */
+static int32_t backfill_column(helios_session_t *s, table_t *t, uint32_t c, helios_err_t *err)
+{
+    arena_t a = {0};
+    exec_ctx_t cx = {0};
+    cx.s = s;
+    cx.eng = s->eng;
+    cx.ar = &a;
+    cx.err = err;
+    cx.now_us = dt_now_us();
+    cx.snap = helios_lsm_last_seq(s->eng->lsm);
+    expr_t *def;
+    int32_t rc = bind_default_expr(s, &a, t, t->cols[c].default_sql, t->cols[c].type,
+                                   t->cols[c].typmod, &def, err);
+    if (rc != 0) {
+        ar_free(&a);
+        return rc;
+    }
+    helios_iter_t *it;
+    if ((rc = helios_lsm_iter_open(s->eng->lsm, t->tree, cx.snap, &it, err)) != 0) {
+        ar_free(&a);
+        return rc;
+    }
+    helios_wbatch_t *b = helios_wbatch_new();
+    sbuf_t row = {0};
+    val_t *vals = ar_alloc(&a, sizeof(val_t) * (t->n_cols + 1));
+    uint32_t n = 0;
+    for (helios_iter_seek_first(it); helios_iter_valid(it) && rc == 0; helios_iter_next(it)) {
+        uint32_t kl, vl;
+        const uint8_t *k = helios_iter_key(it, &kl);
+        const uint8_t *v = helios_iter_value(it, &vl);
+        if ((rc = row_decode(&a, t, v, vl, vals, 0, err)) != 0) break;
+        cx.rows[0] = vals;
+        if ((rc = eval(&cx, def, &vals[c])) != 0) break;
+        if ((rc = row_encode(&a, t, vals, &row, err)) != 0) break;
+        rc = helios_wbatch_put(b, t->tree, k, kl, row.d, (uint32_t)row.len);
+        if (rc == 0 && ++n % 4096 == 0) {
+            rc = cat_commit_batch(s->eng, b, err);
+            helios_wbatch_clear(b);
+        }
+    }
+    if (rc == 0) rc = helios_iter_status(it, err);
+    helios_iter_close(it);
+    if (rc == 0 && helios_wbatch_count(b) > 0) rc = cat_commit_batch(s->eng, b, err);
+    helios_wbatch_free(b);
+    sb_free(&row);
+    ar_free(&a);
+    return rc;
+}
+
+static int32_t check_not_null(helios_session_t *s, table_t *t, uint32_t c, helios_err_t *err)
+{
+    arena_t a = {0};
+    helios_iter_t *it;
+    int32_t rc = helios_lsm_iter_open(s->eng->lsm, t->tree, helios_lsm_last_seq(s->eng->lsm), &it, err);
+    if (rc != 0) return rc;
+    val_t *vals = ar_alloc(&a, sizeof(val_t) * (t->n_cols + 1));
+    for (helios_iter_seek_first(it); helios_iter_valid(it) && rc == 0; helios_iter_next(it)) {
+        uint32_t vl;
+        const uint8_t *v = helios_iter_value(it, &vl);
+        if ((rc = row_decode(&a, t, v, vl, vals, 0, err)) != 0) break;
+        if (vals[c].null) {
+            rc = sql_err(err, HELIOS_ERR_NOT_NULL_VIOLATION,
+                         "column \"%s\" of relation \"%s\" contains null values", t->cols[c].name,
+                         t->name);
+        }
+    }
+    helios_iter_close(it);
+    ar_free(&a);
+    return rc;
+}
+
 static int32_t alter_table(helios_session_t *s, PgQuery__AlterTableStmt *as, helios_err_t *err)
 {
     helios_engine_t *eng = s->eng;
@@ -726,8 +799,42 @@ static int32_t alter_table(helios_session_t *s, PgQuery__AlterTableStmt *as, hel
                     c.not_null = 1;
                 }
             }
-            if (c.not_null && c.default_sql == NULL && t->est_rows > 0) {
-                /* existing rows would violate it: PostgreSQL checks; we require a default */
+            const char *tn = pn_str(cd->type_name->names[cd->type_name->n_names - 1]);
+            if (tn != NULL && (strcmp(tn, "serial") == 0 || strcmp(tn, "bigserial") == 0 ||
+                               strcmp(tn, "smallserial") == 0)) {
+                char sn[256];
+                snprintf(sn, sizeof sn, "%s_%s_seq", t->name, c.name);
+                table_t *sq = new_sequence(eng, t->schema_oid, sn, 1, 1, 1,
+                                           c.type == HELIOS_OID_INT8 ? INT64_MAX : INT32_MAX);
+                if ((rc = persist_one(eng, sq, err)) != 0) {
+                    table_free(sq);
+                    free(c.name);
+                    break;
+                }
+                cat_add_table(eng, sq);
+                c.seq_oid = sq->oid;
+                char ds[300];
+                snprintf(ds, sizeof ds, "nextval('%s'::regclass)", sn);
+                free(c.default_sql);
+                c.default_sql = strdup(ds);
+                c.not_null = 1;
+            }
+            if (c.not_null && c.default_sql == NULL) {
+                /* existing rows would hold NULL: refuse before changing anything */
+                helios_iter_t *it;
+                int any = 0;
+                if (helios_lsm_iter_open(eng->lsm, t->tree, helios_lsm_last_seq(eng->lsm), &it, NULL) == 0) {
+                    helios_iter_seek_first(it);
+                    any = helios_iter_valid(it) != 0;
+                    helios_iter_close(it);
+                }
+                if (any) {
+                    rc = sql_err(err, HELIOS_ERR_NOT_NULL_VIOLATION,
+                                 "column \"%s\" of relation \"%s\" contains null values", c.name, t->name);
+                    free(c.name);
+                    free(c.default_sql);
+                    break;
+                }
             }
             column_t *nc = realloc(t->cols, sizeof(column_t) * (t->n_cols + 1));
             if (nc == NULL) {
@@ -741,6 +848,10 @@ static int32_t alter_table(helios_session_t *s, PgQuery__AlterTableStmt *as, hel
             helios_tree_schema_t ts = {.kind = HELIOS_TREE_ROWS, .n_cols = t->n_cols, .col_phys_types = pt};
             rc = helios_lsm_tree_alter(eng->lsm, t->tree, &ts, err);
             free(pt);
+            if (rc == 0 && t->cols[t->n_cols - 1].default_sql != NULL) {
+                /* existing rows take the default, as in PostgreSQL */
+                rc = backfill_column(s, t, t->n_cols - 1, err);
+            }
             break;
         }
         case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn: {
@@ -798,6 +909,10 @@ static int32_t alter_table(helios_session_t *s, PgQuery__AlterTableStmt *as, hel
             int32_t c = find_col(t, cmd->name);
             if (c < 0) {
                 rc = sql_err(err, HELIOS_ERR_UNDEFINED_COLUMN, "column \"%s\" does not exist", cmd->name);
+                break;
+            }
+            if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull &&
+                (rc = check_not_null(s, t, (uint32_t)c, err)) != 0) {
                 break;
             }
             t->cols[c].not_null = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull;
@@ -1080,8 +1195,17 @@ static int32_t txn_stmt(helios_session_t *s, PgQuery__TransactionStmt *ts, const
         t->failed = 0;
         t->read_only = 0;
         return 0;
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+        *tag = "SAVEPOINT";
+        return stx_savepoint(s, ts->savepoint_name, err);
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
+        *tag = "RELEASE";
+        return stx_release(s, ts->savepoint_name, err);
+    case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO:
+        *tag = "ROLLBACK";
+        return stx_rollback_to(s, ts->savepoint_name, err);
     default:
-        return notsup(err, "savepoints and two-phase commit");
+        return notsup(err, "two-phase commit");
     }
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "txn/sqltxn.h"
 
 void rs_add(arena_t *a, rowset_t *rs, val_t *row)
 {
@@ -33,6 +34,7 @@ int32_t exec_check_cancel(exec_ctx_t *cx)
     if (cx->s->cancel) {
         return sql_err(cx->err, HELIOS_ERR_QUERY_CANCELED, "canceling statement due to user request");
     }
+    if (stx_check_deadline(cx) != 0) return HELIOS_ERR_QUERY_CANCELED;
     if (cx->ar->over) {
         sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
         sql_err_detail(cx->err, "The query needed more than work_mem (%llu bytes).",
@@ -95,6 +97,39 @@ static int32_t emit_row(exec_ctx_t *cx, plan_t *p, const uint8_t *k, uint32_t kl
         if ((rc = eval_bool(cx, p->filter, &ok)) != 0) return rc;
         if (!ok) return 0;
     }
+    if (cx->lock_mode != 0 && t->kind == REL_TABLE && t->tree != 0) {
+        /* SELECT ... FOR UPDATE/SHARE: lock, then as UPDATE does (exec_dml.c): 40001 on a
+           newer version under REPEATABLE READ, its newest version re-checked under READ
+           COMMITTED; SKIP LOCKED leaves the row out */
+        rc = stx_lock(cx, t, t->tree, k, kl, cx->lock_mode, cx->lock_wait);
+        if (rc == HELIOS_AGAIN) return 0;
+        if (rc != 0) return rc;
+        helios_buf_t nb = {0};
+        uint32_t found = 0;
+        int changed = 0;
+        rc = stx_row_changed(cx, t, k, kl, &nb, &found, &changed);
+        if (rc == 0 && changed) {
+            if (cx->s->txn.active && cx->s->txn.iso > 0) {
+                rc = sql_err(cx->err, HELIOS_ERR_SERIALIZATION_FAILURE,
+                             "could not serialize access due to concurrent update");
+            } else if (!found) {
+                rc = HELIOS_AGAIN;
+            } else {
+                uint8_t *c = ar_alloc(cx->ar, nb.len ? nb.len : 1);
+                memcpy(c, nb.data, nb.len);
+                rc = row_decode(cx->ar, t, c, (uint32_t)nb.len, row, p->base, cx->err);
+                if (rc == 0 && p->filter != NULL) {
+                    cx->rows[p->depth] = row;
+                    int ok;
+                    rc = eval_bool(cx, p->filter, &ok);
+                    if (rc == 0 && !ok) rc = HELIOS_AGAIN;
+                }
+            }
+        }
+        helios_buf_free(&nb);
+        if (rc == HELIOS_AGAIN) return 0;
+        if (rc != 0) return rc;
+    }
     rs_add(cx->ar, out, row);
     return 0;
 }
@@ -103,6 +138,7 @@ static int32_t exec_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
 {
     table_t *t = p->tab;
     int32_t rc = 0;
+    if (t->kind == REL_SYSTEM) return sys_scan(cx, p, out);
     sbuf_t key = {0};
     helios_buf_t val = {0};
     st_iter_t *it = NULL;

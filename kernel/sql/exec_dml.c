@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "txn/sqltxn.h"
 
 #define DEFAULT_MARK 0xFFFFFFFFu
 
@@ -92,13 +93,20 @@ static int32_t index_put(exec_ctx_t *cx, table_t *t, const val_t *vals, const sb
     for (uint32_t x = 0; x < t->n_idx; x++) {
         index_def_t *ix = &t->idx[x];
         index_key(t, ix, vals, pk, tmp, 0);
-        if (!del && ix->unique) {
+        if (ix->unique) {
+            /* a unique key is locked by whoever writes it, and checked against the newest
+               committed state: of two sessions inserting it, one waits and then sees it */
             int has_null = 0;
             for (uint32_t k = 0; k < ix->n_cols; k++) has_null |= vals[ix->cols[k]].null;
             if (!has_null) {
+                int32_t lrc = stx_lock(cx, t, ix->tree, tmp->d, (uint32_t)tmp->len,
+                                       HELIOS_LOCK_EXCL, HELIOS_LOCK_WAIT);
+                if (lrc != 0) return lrc;
+            }
+            if (!del && !has_null) {
                 helios_buf_t v = {0};
                 uint32_t found = 0;
-                int32_t rc = st_get(cx, ix->tree, tmp->d, (uint32_t)tmp->len, &v, &found, cx->err);
+                int32_t rc = stx_get_latest(cx, ix->tree, tmp->d, (uint32_t)tmp->len, &v, &found);
                 int same = found && v.len == pk->len && memcmp(v.data, pk->d, pk->len) == 0;
                 helios_buf_free(&v);
                 if (rc != 0) return rc;
@@ -182,7 +190,10 @@ static int32_t do_insert(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret, uint64_
         if (t->n_pk > 0) {
             table_pk_key(t, vals, &key);
             uint32_t found = 0;
-            if ((rc = st_get(cx, t->tree, key.d, (uint32_t)key.len, &old, &found, cx->err)) != 0)
+            if ((rc = stx_lock(cx, t, t->tree, key.d, (uint32_t)key.len, HELIOS_LOCK_EXCL,
+                               HELIOS_LOCK_WAIT)) != 0)
+                goto failed;
+            if ((rc = stx_get_latest(cx, t->tree, key.d, (uint32_t)key.len, &old, &found)) != 0)
                 goto failed;
             if (found) {
                 if (sp->on_conflict_nothing) continue;
@@ -248,6 +259,53 @@ failed:
     return rc;
 }
 
+static plan_t *find_scan(plan_t *p, table_t *t)
+{
+    if (p == NULL) return NULL;
+    if (p->kind == P_SCAN && p->tab == t && p->all) return p;
+    plan_t *f = find_scan(p->l, t);
+    return f != NULL ? f : find_scan(p->r, t);
+}
+
+/* Lock the row about to be changed, then compare its newest committed version with the one
+   the statement read. REPEATABLE READ / SERIALIZABLE: a change is 40001. READ COMMITTED (as
+   PostgreSQL): continue with the newest version if it still passes the scan's filter
+   (HELIOS_AGAIN: deleted or no longer matching, skip it). */
+static int32_t lock_recheck(exec_ctx_t *cx, stmt_plan_t *sp, table_t *t, const sbuf_t *key,
+                            val_t **rowp, uint32_t w, helios_buf_t *latest)
+{
+    int32_t rc = stx_lock(cx, t, t->tree, key->d, (uint32_t)key->len, HELIOS_LOCK_EXCL,
+                          HELIOS_LOCK_WAIT);
+    if (rc != 0) return rc;
+    uint32_t found = 0;
+    int changed = 0;
+    if ((rc = stx_row_changed(cx, t, key->d, (uint32_t)key->len, latest, &found, &changed)) != 0)
+        return rc;
+    if (!changed) return 0;
+    if (cx->s->txn.active && cx->s->txn.iso > 0) {
+        return sql_err(cx->err, HELIOS_ERR_SERIALIZATION_FAILURE,
+                       "could not serialize access due to concurrent %s", found ? "update" : "delete");
+    }
+    if (!found) return HELIOS_AGAIN;
+    val_t *nr = ar_alloc(cx->ar, sizeof(val_t) * (w + 1));
+    memcpy(nr, *rowp, sizeof(val_t) * w);
+    uint8_t *copy = ar_alloc(cx->ar, latest->len ? latest->len : 1);
+    memcpy(copy, latest->data, latest->len);
+    if ((rc = row_decode(cx->ar, t, copy, (uint32_t)latest->len, nr, 0, cx->err)) != 0) return rc;
+    plan_t *sc = find_scan(sp->plan, t);
+    if (sc != NULL && sc->filter != NULL) {
+        val_t *saved = cx->rows[sc->depth];
+        cx->rows[sc->depth] = nr;
+        int ok = 0;
+        rc = eval_bool(cx, sc->filter, &ok);
+        cx->rows[sc->depth] = saved;
+        if (rc != 0) return rc;
+        if (!ok) return HELIOS_AGAIN;
+    }
+    *rowp = nr;
+    return 0;
+}
+
 static int32_t do_update_delete(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret, uint64_t *n)
 {
     table_t *t = sp->tab;
@@ -268,6 +326,10 @@ static int32_t do_update_delete(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret, 
         sb_putn(&oldkey, kv->s, kv->len);
         if (ws_get(&done, t->tree, oldkey.d, (uint32_t)oldkey.len) != NULL) continue;
         ws_put(&done, t->tree, oldkey.d, (uint32_t)oldkey.len, "", 0, 0);
+        if ((rc = lock_recheck(cx, sp, t, &oldkey, &row, w, &probe)) != 0) {
+            if (rc == HELIOS_AGAIN) continue; /* gone, or no longer matching */
+            goto failed;
+        }
         if (sp->kind == S_DELETE) {
             if ((rc = ws_put(&cx->s->txn.ws, t->tree, oldkey.d, (uint32_t)oldkey.len, NULL, 0, 1)) != 0) {
                 rc = sql_err(cx->err, rc, "out of memory");

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "txn/sqltxn.h"
+
+static void api_close(helios_session_t *s);
 
 #define CACHE_MAX 256
 
@@ -35,6 +38,7 @@ static const struct {
     {"default_transaction_isolation", "read committed"}, {"transaction_isolation", "read committed"},
     {"default_transaction_read_only", "off"}, {"transaction_read_only", "off"},
     {"extra_float_digits", "1"}, {"statement_timeout", "0"}, {"lock_timeout", "0"},
+    {"deadlock_timeout", "1s"},
     {"client_min_messages", "notice"}, {"max_identifier_length", "63"},
     {"work_mem", "64MB"}, {"synchronous_commit", "on"}, {"lc_collate", "C"}, {"lc_ctype", "C"},
     {"default_text_search_config", "pg_catalog.english"}, {"bytea_output", "hex"},
@@ -139,8 +143,11 @@ int32_t helios_sql_open(helios_lsm_t *lsm, const helios_sql_options_t *opts,
     e->data_dir = strdup(opts != NULL && opts->data_dir ? opts->data_dir : ".");
     pthread_mutex_init(&e->sess_mu, NULL);
     e->next_pid = 10000;
-    int32_t rc = cat_open(e, err);
+    int32_t rc = stx_engine_open(e, err);
     if (rc != 0) goto failed;
+    rc = cat_open(e, err);
+    if (rc != 0) goto failed;
+    sys_open(e);
     if (opts != NULL && opts->config_users != NULL) {
         for (uint32_t i = 0; opts->config_users[i] != NULL; i++) {
             const char *pw = opts->config_passwords != NULL ? opts->config_passwords[i] : NULL;
@@ -171,7 +178,9 @@ int32_t helios_sql_open(helios_lsm_t *lsm, const helios_sql_options_t *opts,
     *out = e;
     return 0;
 failed:
+    sys_close(e);
     cat_close(e);
+    stx_engine_close(e);
     free(e->data_dir);
     free(e);
     return rc;
@@ -180,7 +189,9 @@ failed:
 void helios_sql_close(helios_engine_t *eng)
 {
     if (eng == NULL) return;
+    sys_close(eng);
     cat_close(eng);
+    stx_engine_close(eng);
     pthread_mutex_destroy(&eng->sess_mu);
     free(eng->data_dir);
     free(eng);
@@ -450,6 +461,8 @@ static int32_t run_plan(helios_session_t *s, stmt_plan_t *sp, arena_t *a, const 
                        "bind message supplies %u parameters, but prepared statement requires %u",
                        n_params, sp->n_params);
     }
+    cx.lock_mode = sp->lock_mode;
+    cx.lock_wait = sp->lock_wait;
     int32_t rc = txn_begin_stmt(s, &cx, err);
     if (rc != 0) return rc;
     pthread_rwlock_rdlock(&s->eng->cat.lock);
@@ -483,6 +496,7 @@ static int32_t finish_stmt(helios_session_t *s, int32_t rc, int writes, helios_e
         helios_lsm_snapshot_release(s->eng->lsm, s->txn.snap);
         s->txn.has_snap = 0;
     }
+    if (!s->txn.active) stx_end(s); /* an autocommitted SELECT ... FOR UPDATE's row locks */
     return rc;
 }
 
@@ -666,6 +680,11 @@ static int32_t api_open(helios_engine_t *eng, const helios_session_opts_t *opts,
     s->next = eng->sessions;
     eng->sessions = s;
     pthread_mutex_unlock(&eng->sess_mu);
+    int32_t rc = stx_session_open(s, err);
+    if (rc != 0) {
+        api_close(s);
+        return rc;
+    }
     *out = s;
     return 0;
 }
@@ -683,6 +702,7 @@ static void api_close(helios_session_t *s)
     }
     pthread_mutex_unlock(&eng->sess_mu);
     txn_abort(s);
+    stx_session_close(s);
     ws_free(&s->txn.ws);
     for (uint32_t i = 0; i < s->n_named; i++) free(s->named[i].name);
     free(s->named);

@@ -160,6 +160,7 @@ typedef struct index_def {
 #define REL_TABLE 1u
 #define REL_VIEW 2u
 #define REL_SEQUENCE 3u
+#define REL_SYSTEM 4u /* a pg_catalog / information_schema view generated from the catalog */
 
 typedef struct table {
     uint32_t oid;
@@ -187,6 +188,7 @@ typedef struct table {
     /* row id generator (tables without a primary key) */
     int64_t next_rowid;
     uint64_t est_rows;
+    uint32_t sys_id; /* REL_SYSTEM: which view */
     pthread_mutex_t mu;
 } table_t;
 
@@ -226,6 +228,9 @@ struct helios_engine {
     pthread_mutex_t sess_mu;
     struct helios_session *sessions;
     uint32_t next_pid;
+    struct helios_txnmgr *txm; /* kernel/txn: row locks, SERIALIZABLE registry */
+    table_t **sys;             /* pg_catalog / information_schema views, built at open */
+    uint32_t n_sys;
 };
 
 /* ---------- expressions ---------- */
@@ -390,6 +395,8 @@ typedef struct stmt_plan {
     char **check_names;
     PgQuery__ParseResult **extra_trees; /* parse trees the plan points into (views) */
     uint32_t n_extra_trees;
+    uint32_t lock_mode;  /* SELECT ... FOR UPDATE/SHARE: HELIOS_LOCK_EXCL/SHARE (txn/txn.h) */
+    uint32_t lock_wait;  /* HELIOS_LOCK_WAIT / NOWAIT / SKIP */
 } stmt_plan_t;
 
 #define FAST_NONE 0u
@@ -438,6 +445,7 @@ typedef struct txn {
     uint32_t read_only;
     helios_seq_t stmt_seq; /* autocommit: the statement's read point (first committer wins) */
     wset_t ws;
+    struct stx *x;       /* kernel/txn/sqltxn.c: locks, savepoints, statement deadline */
 } txn_t;
 
 /* ---------- session ---------- */
@@ -499,6 +507,7 @@ typedef struct exec_ctx {
     helios_err_t *err;
     int64_t now_us;
     uint64_t ticks;
+    uint32_t lock_mode, lock_wait; /* from stmt_plan_t: lock the rows scans return */
 } exec_ctx_t;
 
 typedef struct rowset {
@@ -599,6 +608,13 @@ user_t *cat_find_user(helios_engine_t *eng, const char *name);
 int32_t seq_nextval(helios_engine_t *eng, table_t *seq, int64_t *out, helios_err_t *err);
 int32_t cat_persist_seq(helios_engine_t *eng, table_t *seq, helios_err_t *err);
 int32_t cat_commit_batch(helios_engine_t *eng, helios_wbatch_t *b, helios_err_t *err);
+
+/* ---------- sys.c ---------- */
+void sys_open(helios_engine_t *eng);
+void sys_close(helios_engine_t *eng);
+table_t *sys_find(helios_engine_t *eng, const char *schema, const char *name);
+int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+const char *sys_rel_name(helios_engine_t *eng, uint32_t oid);
 
 /* ---------- ddl.c ---------- */
 int32_t exec_utility(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *sink,

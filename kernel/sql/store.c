@@ -6,6 +6,7 @@
 #include "helios/codec.h"
 #include "sql/sqlint.h"
 #include "storage/row.h"
+#include "txn/sqltxn.h"
 
 static void put_be64(sbuf_t *b, uint64_t x)
 {
@@ -332,6 +333,7 @@ int32_t st_get(exec_ctx_t *cx, uint32_t tree, const void *key, uint32_t klen, he
         *found = 1;
         return 0;
     }
+    stx_read_key(cx, tree, key, klen);
     return helios_lsm_get(cx->eng->lsm, tree, cx->snap, key, klen, val, found, err);
 }
 
@@ -340,6 +342,10 @@ struct st_iter {
     wentry_t **ov;
     uint32_t n_ov, pos;
     int started;
+    /* SERIALIZABLE: the key range this scan covered, recorded at close */
+    exec_ctx_t *cx;
+    uint32_t tree, track, ended;
+    sbuf_t lo, last;
 };
 
 static int cmp_went(const void *a, const void *b)
@@ -371,6 +377,10 @@ int32_t st_iter_open(exec_ctx_t *cx, uint32_t tree, const void *lo, uint32_t lol
     }
     if (lolen > 0) helios_iter_seek(s->it, lo, lolen);
     else helios_iter_seek_first(s->it);
+    s->cx = cx;
+    s->tree = tree;
+    s->track = cx->s->txn.x != NULL && cx->s->txn.iso == 2 && cx->s->txn.active;
+    if (s->track && lolen > 0) sb_putn(&s->lo, lo, lolen);
     wset_t *w = &cx->s->txn.ws;
     for (uint32_t i = 0; i < w->n_list; i++) {
         wentry_t *e = w->list[i];
@@ -388,7 +398,25 @@ int32_t st_iter_open(exec_ctx_t *cx, uint32_t tree, const void *lo, uint32_t lol
 }
 
 /* next visible entry; returns 1 with pointers valid until the next call, 0 at the end */
+static int st_iter_next_(st_iter_t *s, const uint8_t **k, uint32_t *kl, const uint8_t **v,
+                         uint32_t *vl);
+
 int st_iter_next(st_iter_t *s, const uint8_t **k, uint32_t *kl, const uint8_t **v, uint32_t *vl)
+{
+    int r = st_iter_next_(s, k, kl, v, vl);
+    if (s->track) {
+        if (r) {
+            s->last.len = 0;
+            sb_putn(&s->last, (const char *)*k, *kl);
+        } else {
+            s->ended = 1;
+        }
+    }
+    return r;
+}
+
+static int st_iter_next_(st_iter_t *s, const uint8_t **k, uint32_t *kl, const uint8_t **v,
+                         uint32_t *vl)
 {
     if (s->started) {
         /* advance past the LSM entry returned last time (its pointers were valid till now) */
@@ -427,6 +455,17 @@ int st_iter_next(st_iter_t *s, const uint8_t **k, uint32_t *kl, const uint8_t **
 int32_t st_iter_close(st_iter_t *s, helios_err_t *err)
 {
     if (s == NULL) return 0;
+    if (s->track) {
+        /* a scan that stopped early covered [lo, last key returned]; one that ran out, [lo, end) */
+        if (s->ended || s->last.d == NULL) {
+            stx_read_range(s->cx, s->tree, s->lo.d, (uint32_t)s->lo.len, NULL, 0, 0);
+        } else {
+            stx_read_range(s->cx, s->tree, s->lo.d, (uint32_t)s->lo.len, s->last.d,
+                           (uint32_t)s->last.len, 1);
+        }
+        sb_free(&s->lo);
+        sb_free(&s->last);
+    }
     int32_t rc = helios_iter_status(s->it, err);
     helios_iter_close(s->it);
     free(s->ov);
@@ -437,8 +476,11 @@ int32_t st_iter_close(st_iter_t *s, helios_err_t *err)
 int32_t txn_commit(helios_session_t *s, helios_err_t *err)
 {
     wset_t *w = &s->txn.ws;
-    int32_t rc = 0;
-    if (w->n_list > 0) {
+    /* SERIALIZABLE: validate the read set; every writer: register its keys (kernel/txn) */
+    int32_t rc = stx_commit_prepare(s, err);
+    uint32_t written = 0;
+    helios_seq_t seq = 0;
+    if (rc == 0 && w->n_list > 0) {
         helios_wbatch_t *b = helios_wbatch_new();
         if (b == NULL) return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
         for (uint32_t i = 0; i < w->n_list && rc == 0; i++) {
@@ -449,9 +491,10 @@ int32_t txn_commit(helios_session_t *s, helios_err_t *err)
         if (rc == 0) {
             helios_write_opts_t wo = {0};
             if (s->txn.iso > 0 && s->txn.has_snap) wo.conflict_seq = s->txn.snap;
-            else if (!s->txn.active) wo.conflict_seq = s->txn.stmt_seq;
-            helios_seq_t seq;
+            /* READ COMMITTED (autocommit too) needs no check: every row and unique key it
+               writes is locked (kernel/txn) and re-read at its newest version first */
             rc = helios_lsm_write(s->eng->lsm, b, &wo, &seq, err);
+            written = rc == 0;
             if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && err != NULL) {
                 sql_err(err, HELIOS_ERR_SERIALIZATION_FAILURE,
                         "could not serialize access due to concurrent update");
@@ -461,6 +504,8 @@ int32_t txn_commit(helios_session_t *s, helios_err_t *err)
         }
         helios_wbatch_free(b);
     }
+    stx_commit_finish(s, written, seq);
+    stx_end(s); /* row locks are released only now that the commit is visible */
     ws_clear(w);
     if (s->txn.has_snap) {
         helios_lsm_snapshot_release(s->eng->lsm, s->txn.snap);
@@ -471,6 +516,7 @@ int32_t txn_commit(helios_session_t *s, helios_err_t *err)
 
 void txn_abort(helios_session_t *s)
 {
+    stx_end(s);
     ws_clear(&s->txn.ws);
     if (s->txn.has_snap) {
         helios_lsm_snapshot_release(s->eng->lsm, s->txn.snap);
@@ -483,11 +529,14 @@ void txn_abort(helios_session_t *s)
 int32_t txn_begin_stmt(helios_session_t *s, exec_ctx_t *cx, helios_err_t *err)
 {
     txn_t *t = &s->txn;
+    stx_stmt_start(s);
     if (t->active && t->iso > 0) {
         if (!t->has_snap) {
+            if (t->iso == 2) stx_ser_before_snapshot(s);
             int32_t rc = helios_lsm_snapshot(s->eng->lsm, &t->snap);
             if (rc != 0) return sql_err(err, rc, "could not take a snapshot");
             t->has_snap = 1;
+            if (t->iso == 2) stx_ser_snapshot(s, t->snap);
         }
         cx->snap = t->snap;
         return 0;

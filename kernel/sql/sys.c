@@ -21,9 +21,9 @@ typedef struct sys_col {
     uint32_t type;
 } sys_col_t;
 
-enum { S_NAMESPACE = 1, S_CLASS, S_ATTRIBUTE, S_TYPE, S_INDEX, S_DATABASE, S_ROLES, S_USER,
-       S_AM, S_SETTINGS, S_ATTRDEF, S_CONSTRAINT, S_EMPTY, S_TABLES_IS, S_COLUMNS_IS,
-       S_SCHEMATA_IS, S_TABLES_PG, S_INDEXES_PG, S_SEQUENCES_IS, S_VIEWS_IS };
+enum { SV_NAMESPACE = 1, SV_CLASS, SV_ATTRIBUTE, SV_TYPE, SV_INDEX, SV_DATABASE, SV_ROLES, SV_USER,
+       SV_AM, SV_SETTINGS, SV_ATTRDEF, SV_CONSTRAINT, SV_EMPTY, SV_TABLES_IS, SV_COLUMNS_IS,
+       SV_SCHEMATA_IS, SV_TABLES_PG, SV_INDEXES_PG, SV_SEQUENCES_IS, SV_VIEWS_IS };
 
 #define C(n, t) {n, t}
 static const sys_col_t c_namespace[] = {C("oid", T_OID), C("nspname", T_NAME), C("nspowner", T_OID), C("nspacl", T_TEXT)};
@@ -101,10 +101,11 @@ static const sys_col_t c_description[] = {C("objoid", T_OID), C("classoid", T_OI
 static const sys_col_t c_inherits[] = {C("inhrelid", T_OID), C("inhparent", T_OID), C("inhseqno", T_I4), C("inhdetachpending", T_BOOL)};
 static const sys_col_t c_partitioned[] = {C("partrelid", T_OID), C("partstrat", T_CHAR), C("partnatts", T_I2), C("partdefid", T_OID)};
 static const sys_col_t c_trigger[] = {C("oid", T_OID), C("tgrelid", T_OID), C("tgparentid", T_OID), C("tgname", T_NAME), C("tgfoid", T_OID), C("tgtype", T_I2), C("tgenabled", T_CHAR), C("tgisinternal", T_BOOL), C("tgconstraint", T_OID)};
-static const sys_col_t c_policy[] = {C("oid", T_OID), C("polname", T_NAME), C("polrelid", T_OID), C("polcmd", T_CHAR), C("polpermissive", T_BOOL), C("polroles", T_TEXT), C("polqual", T_TEXT), C("polwithcheck", T_TEXT)};
-static const sys_col_t c_statext[] = {C("oid", T_OID), C("stxrelid", T_OID), C("stxname", T_NAME), C("stxnamespace", T_OID), C("stxowner", T_OID), C("stxstattarget", T_I4), C("stxkeys", 22u), C("stxkind", T_TEXT)};
-static const sys_col_t c_publication[] = {C("oid", T_OID), C("pubname", T_NAME), C("pubowner", T_OID), C("puballtables", T_BOOL)};
-static const sys_col_t c_pubrel[] = {C("oid", T_OID), C("prpubid", T_OID), C("prrelid", T_OID)};
+static const sys_col_t c_policy[] = {C("oid", T_OID), C("polname", T_NAME), C("polrelid", T_OID), C("polcmd", T_CHAR), C("polpermissive", T_BOOL), C("polroles", 1028u), C("polqual", T_TEXT), C("polwithcheck", T_TEXT)};
+static const sys_col_t c_statext[] = {C("oid", T_OID), C("stxrelid", T_OID), C("stxname", T_NAME), C("stxnamespace", T_OID), C("stxowner", T_OID), C("stxstattarget", T_I4), C("stxkeys", 22u), C("stxkind", 1002u)};
+static const sys_col_t c_publication[] = {C("oid", T_OID), C("pubname", T_NAME), C("pubowner", T_OID), C("puballtables", T_BOOL), C("pubinsert", T_BOOL), C("pubupdate", T_BOOL), C("pubdelete", T_BOOL), C("pubtruncate", T_BOOL), C("pubviaroot", T_BOOL)};
+static const sys_col_t c_pubrel[] = {C("oid", T_OID), C("prpubid", T_OID), C("prrelid", T_OID), C("prqual", T_TEXT), C("prattrs", 22u)};
+static const sys_col_t c_pubns[] = {C("oid", T_OID), C("pnpubid", T_OID), C("pnnspid", T_OID)};
 static const sys_col_t c_tablespace[] = {C("oid", T_OID), C("spcname", T_NAME), C("spcowner", T_OID), C("spcacl", T_TEXT), C("spcoptions", T_TEXT)};
 static const sys_col_t c_collation[] = {C("oid", T_OID), C("collname", T_NAME), C("collnamespace", T_OID), C("collprovider", T_CHAR)};
 static const sys_col_t c_extension[] = {C("oid", T_OID), C("extname", T_NAME), C("extowner", T_OID), C("extnamespace", T_OID), C("extversion", T_TEXT)};
@@ -140,42 +141,43 @@ typedef struct sys_def {
 
 #define D(s, n, id, c) {s, n, id, c, sizeof c / sizeof c[0]}
 static const sys_def_t defs[] = {
-    D("pg_catalog", "pg_namespace", S_NAMESPACE, c_namespace),
-    D("pg_catalog", "pg_class", S_CLASS, c_class),
-    D("pg_catalog", "pg_attribute", S_ATTRIBUTE, c_attribute),
-    D("pg_catalog", "pg_type", S_TYPE, c_type),
-    D("pg_catalog", "pg_index", S_INDEX, c_index),
-    D("pg_catalog", "pg_database", S_DATABASE, c_database),
-    D("pg_catalog", "pg_roles", S_ROLES, c_roles),
-    D("pg_catalog", "pg_authid", S_ROLES, c_roles),
-    D("pg_catalog", "pg_user", S_USER, c_user),
-    D("pg_catalog", "pg_am", S_AM, c_am),
-    D("pg_catalog", "pg_settings", S_SETTINGS, c_settings),
-    D("pg_catalog", "pg_attrdef", S_ATTRDEF, c_attrdef),
-    D("pg_catalog", "pg_constraint", S_CONSTRAINT, c_constraint),
-    D("pg_catalog", "pg_tables", S_TABLES_PG, c_pg_tables),
-    D("pg_catalog", "pg_indexes", S_INDEXES_PG, c_pg_indexes),
-    D("pg_catalog", "pg_proc", S_EMPTY, c_proc),
-    D("pg_catalog", "pg_description", S_EMPTY, c_description),
-    D("pg_catalog", "pg_shdescription", S_EMPTY, c_description),
-    D("pg_catalog", "pg_inherits", S_EMPTY, c_inherits),
-    D("pg_catalog", "pg_partitioned_table", S_EMPTY, c_partitioned),
-    D("pg_catalog", "pg_trigger", S_EMPTY, c_trigger),
-    D("pg_catalog", "pg_policy", S_EMPTY, c_policy),
-    D("pg_catalog", "pg_statistic_ext", S_EMPTY, c_statext),
-    D("pg_catalog", "pg_publication", S_EMPTY, c_publication),
-    D("pg_catalog", "pg_publication_rel", S_EMPTY, c_pubrel),
-    D("pg_catalog", "pg_tablespace", S_EMPTY, c_tablespace),
-    D("pg_catalog", "pg_collation", S_EMPTY, c_collation),
-    D("pg_catalog", "pg_extension", S_EMPTY, c_extension),
-    D("pg_catalog", "pg_auth_members", S_EMPTY, c_authmembers),
-    D("pg_catalog", "pg_foreign_table", S_EMPTY, c_foreign),
-    D("pg_catalog", "pg_sequence", S_EMPTY, c_sequence),
-    D("information_schema", "tables", S_TABLES_IS, c_is_tables),
-    D("information_schema", "columns", S_COLUMNS_IS, c_is_columns),
-    D("information_schema", "schemata", S_SCHEMATA_IS, c_is_schemata),
-    D("information_schema", "sequences", S_SEQUENCES_IS, c_is_sequences),
-    D("information_schema", "views", S_VIEWS_IS, c_is_views),
+    D("pg_catalog", "pg_namespace", SV_NAMESPACE, c_namespace),
+    D("pg_catalog", "pg_class", SV_CLASS, c_class),
+    D("pg_catalog", "pg_attribute", SV_ATTRIBUTE, c_attribute),
+    D("pg_catalog", "pg_type", SV_TYPE, c_type),
+    D("pg_catalog", "pg_index", SV_INDEX, c_index),
+    D("pg_catalog", "pg_database", SV_DATABASE, c_database),
+    D("pg_catalog", "pg_roles", SV_ROLES, c_roles),
+    D("pg_catalog", "pg_authid", SV_ROLES, c_roles),
+    D("pg_catalog", "pg_user", SV_USER, c_user),
+    D("pg_catalog", "pg_am", SV_AM, c_am),
+    D("pg_catalog", "pg_settings", SV_SETTINGS, c_settings),
+    D("pg_catalog", "pg_attrdef", SV_ATTRDEF, c_attrdef),
+    D("pg_catalog", "pg_constraint", SV_CONSTRAINT, c_constraint),
+    D("pg_catalog", "pg_tables", SV_TABLES_PG, c_pg_tables),
+    D("pg_catalog", "pg_indexes", SV_INDEXES_PG, c_pg_indexes),
+    D("pg_catalog", "pg_proc", SV_EMPTY, c_proc),
+    D("pg_catalog", "pg_description", SV_EMPTY, c_description),
+    D("pg_catalog", "pg_shdescription", SV_EMPTY, c_description),
+    D("pg_catalog", "pg_inherits", SV_EMPTY, c_inherits),
+    D("pg_catalog", "pg_partitioned_table", SV_EMPTY, c_partitioned),
+    D("pg_catalog", "pg_trigger", SV_EMPTY, c_trigger),
+    D("pg_catalog", "pg_policy", SV_EMPTY, c_policy),
+    D("pg_catalog", "pg_statistic_ext", SV_EMPTY, c_statext),
+    D("pg_catalog", "pg_publication", SV_EMPTY, c_publication),
+    D("pg_catalog", "pg_publication_rel", SV_EMPTY, c_pubrel),
+    D("pg_catalog", "pg_publication_namespace", SV_EMPTY, c_pubns),
+    D("pg_catalog", "pg_tablespace", SV_EMPTY, c_tablespace),
+    D("pg_catalog", "pg_collation", SV_EMPTY, c_collation),
+    D("pg_catalog", "pg_extension", SV_EMPTY, c_extension),
+    D("pg_catalog", "pg_auth_members", SV_EMPTY, c_authmembers),
+    D("pg_catalog", "pg_foreign_table", SV_EMPTY, c_foreign),
+    D("pg_catalog", "pg_sequence", SV_EMPTY, c_sequence),
+    D("information_schema", "tables", SV_TABLES_IS, c_is_tables),
+    D("information_schema", "columns", SV_COLUMNS_IS, c_is_columns),
+    D("information_schema", "schemata", SV_SCHEMATA_IS, c_is_schemata),
+    D("information_schema", "sequences", SV_SEQUENCES_IS, c_is_sequences),
+    D("information_schema", "views", SV_VIEWS_IS, c_is_views),
 };
 
 #define NS_PG_CATALOG 11u
@@ -538,7 +540,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     helios_engine_t *eng = cx->eng;
     rb_t b = {.cx = cx, .p = p, .out = out};
     switch (p->tab->sys_id) {
-    case S_NAMESPACE: {
+    case SV_NAMESPACE: {
         const struct {
             uint32_t oid;
             const char *n;
@@ -559,11 +561,11 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         }
         break;
     }
-    case S_CLASS: rows_class(&b, eng); break;
-    case S_ATTRIBUTE: rows_attribute(&b, eng); break;
-    case S_TYPE: rows_type(&b); break;
-    case S_INDEX: rows_index(&b, eng); break;
-    case S_DATABASE:
+    case SV_CLASS: rows_class(&b, eng); break;
+    case SV_ATTRIBUTE: rows_attribute(&b, eng); break;
+    case SV_TYPE: rows_type(&b); break;
+    case SV_INDEX: rows_index(&b, eng); break;
+    case SV_DATABASE:
         rb_start(&b);
         set_i(&b, 0, 16384);
         set_s(&b, 1, "helios");
@@ -578,9 +580,9 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         set_s(&b, 12, "C");
         rb_end(&b);
         break;
-    case S_ROLES: rows_roles(&b, eng, 0); break;
-    case S_USER: rows_roles(&b, eng, 1); break;
-    case S_AM: {
+    case SV_ROLES: rows_roles(&b, eng, 0); break;
+    case SV_USER: rows_roles(&b, eng, 1); break;
+    case SV_AM: {
         const char *n[2] = {"heap", "btree"};
         const char *k[2] = {"t", "i"};
         for (int i = 0; i < 2; i++) {
@@ -592,7 +594,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         }
         break;
     }
-    case S_SETTINGS:
+    case SV_SETTINGS:
         for (uint32_t i = 0; i < cx->s->n_settings; i++) {
             rb_start(&b);
             set_s(&b, 0, cx->s->settings[i].name);
@@ -604,7 +606,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             rb_end(&b);
         }
         break;
-    case S_ATTRDEF:
+    case SV_ATTRDEF:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
             if (t->kind != REL_TABLE) continue;
@@ -619,7 +621,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             }
         }
         break;
-    case S_CONSTRAINT:
+    case SV_CONSTRAINT:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
             if (t->kind != REL_TABLE) continue;
@@ -657,20 +659,20 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             }
         }
         break;
-    case S_TABLES_PG:
-    case S_TABLES_IS:
-    case S_VIEWS_IS:
-    case S_SEQUENCES_IS:
+    case SV_TABLES_PG:
+    case SV_TABLES_IS:
+    case SV_VIEWS_IS:
+    case SV_SEQUENCES_IS:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
             uint32_t id = p->tab->sys_id;
-            if ((id == S_TABLES_PG && t->kind != REL_TABLE) || (id == S_VIEWS_IS && t->kind != REL_VIEW) ||
-                (id == S_SEQUENCES_IS && t->kind != REL_SEQUENCE) ||
-                (id == S_TABLES_IS && t->kind == REL_SEQUENCE)) {
+            if ((id == SV_TABLES_PG && t->kind != REL_TABLE) || (id == SV_VIEWS_IS && t->kind != REL_VIEW) ||
+                (id == SV_SEQUENCES_IS && t->kind != REL_SEQUENCE) ||
+                (id == SV_TABLES_IS && t->kind == REL_SEQUENCE)) {
                 continue;
             }
             rb_start(&b);
-            if (id == S_TABLES_PG) {
+            if (id == SV_TABLES_PG) {
                 set_s(&b, 0, schema_name(eng, t->schema_oid));
                 set_s(&b, 1, t->name);
                 set_s(&b, 2, "helios");
@@ -682,11 +684,11 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
                 set_s(&b, 0, "helios");
                 set_s(&b, 1, schema_name(eng, t->schema_oid));
                 set_s(&b, 2, t->name);
-                if (id == S_TABLES_IS) {
+                if (id == SV_TABLES_IS) {
                     set_s(&b, 3, t->kind == REL_VIEW ? "VIEW" : "BASE TABLE");
                     set_s(&b, 9, t->kind == REL_VIEW ? "NO" : "YES");
                     set_s(&b, 10, "NO");
-                } else if (id == S_VIEWS_IS) {
+                } else if (id == SV_VIEWS_IS) {
                     set_s(&b, 3, t->view_sql);
                 } else {
                     char tmp[32];
@@ -703,7 +705,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             rb_end(&b);
         }
         break;
-    case S_INDEXES_PG:
+    case SV_INDEXES_PG:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
             for (uint32_t k = 0; k < t->n_idx; k++) {
@@ -725,7 +727,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             }
         }
         break;
-    case S_COLUMNS_IS:
+    case SV_COLUMNS_IS:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
             if (t->kind != REL_TABLE) continue;
@@ -765,7 +767,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             }
         }
         break;
-    case S_SCHEMATA_IS: {
+    case SV_SCHEMATA_IS: {
         const char *fixed[2] = {"pg_catalog", "information_schema"};
         for (int i = 0; i < 2; i++) {
             rb_start(&b);

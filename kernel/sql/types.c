@@ -23,7 +23,8 @@ int val_is_num(uint32_t t)
 int val_is_text(uint32_t t)
 {
     return t == HELIOS_OID_TEXT || t == HELIOS_OID_VARCHAR || t == HELIOS_OID_BPCHAR ||
-           t == HELIOS_OID_NAME || t == HELIOS_OID_UNKNOWN;
+           t == HELIOS_OID_NAME || t == HELIOS_OID_UNKNOWN || t == 18u || t == 22u || t == 30u ||
+           t == 1034u;
 }
 
 static const struct {
@@ -31,7 +32,8 @@ static const struct {
 } arr_map[] = {{16, 1000}, {17, 1001}, {19, 1003}, {20, 1016}, {21, 1005}, {23, 1007},
                {25, 1009}, {1043, 1015}, {1042, 1014}, {700, 1021}, {701, 1022},
                {1700, 1231}, {1082, 1182}, {1083, 1183}, {1114, 1115}, {1184, 1185},
-               {1186, 1187}, {2950, 2951}, {114, 199}, {3802, 3807}, {26, 1028}};
+               {1186, 1187}, {2950, 2951}, {114, 199}, {3802, 3807}, {26, 1028},
+               {18, 1002}, {21, 22}, {26, 30}, {1034, 1034}}; /* int2vector, oidvector: element lookups */
 
 uint32_t type_array_of(uint32_t elem)
 {
@@ -60,7 +62,7 @@ static const struct {
     {"bool", 16}, {"boolean", 16}, {"bytea", 17}, {"name", 19}, {"int8", 20}, {"bigint", 20},
     {"int2", 21}, {"smallint", 21}, {"int4", 23}, {"int", 23}, {"integer", 23}, {"text", 25},
     {"oid", 26}, {"json", 114}, {"float4", 700}, {"real", 700}, {"float8", 701},
-    {"double precision", 701}, {"float", 701}, {"bpchar", 1042}, {"char", 1042},
+    {"double precision", 701}, {"float", 701}, {"bpchar", 1042}, {"char", 18},
     {"character", 1042}, {"varchar", 1043}, {"character varying", 1043}, {"date", 1082},
     {"time", 1083}, {"timestamp", 1114}, {"timestamptz", 1184}, {"interval", 1186},
     {"numeric", 1700}, {"decimal", 1700}, {"uuid", 2950}, {"jsonb", 3802}, {"serial", 23},
@@ -84,6 +86,10 @@ const char *type_name(uint32_t t)
     switch (t) {
     case 16: return "boolean";
     case 17: return "bytea";
+    case 18: return "\"char\"";
+    case 22: return "int2vector";
+    case 30: return "oidvector";
+    case 1034: return "aclitem[]";
     case 19: return "name";
     case 20: return "bigint";
     case 21: return "smallint";
