@@ -1,0 +1,353 @@
+/* kernel/txn/lock.c -- row locks: a hash table of (tree, key) entries with holders, waits on
+ * one condition variable, lock_timeout / statement deadline / cancel, and deadlock detection
+ * over the wait-for graph once a wait has lasted deadlock_timeout (as PostgreSQL does). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "helios/sqlstate.h"
+#include "txn/txn_int.h"
+
+static int32_t txerr(helios_err_t *err, int32_t code, const char *fmt, const char *arg)
+{
+    if (err != NULL) {
+        memset(err, 0, sizeof *err);
+        err->code = code;
+        snprintf(err->message, sizeof err->message, fmt, arg != NULL ? arg : "");
+    }
+    return code;
+}
+
+int64_t helios_txn_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int32_t helios_txnmgr_create(helios_txnmgr_t **out)
+{
+    helios_txnmgr_t *m = calloc(1, sizeof *m);
+    if (m == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&m->ser_mu, NULL);
+    *out = m;
+    return 0;
+}
+
+void helios_txnmgr_destroy(helios_txnmgr_t *m)
+{
+    if (m == NULL) return;
+    for (uint32_t b = 0; b < LK_BUCKETS; b++) {
+        lk_entry_t *e = m->buckets[b];
+        while (e != NULL) {
+            lk_entry_t *n = e->next;
+            free(e->holders);
+            free(e);
+            e = n;
+        }
+    }
+    txn_ser_destroy(m);
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->ser_mu);
+    free(m);
+}
+
+void helios_txnmgr_stats(helios_txnmgr_t *m, helios_txn_stats_t *out)
+{
+    pthread_mutex_lock(&m->mu);
+    *out = m->stats;
+    pthread_mutex_unlock(&m->mu);
+    pthread_mutex_lock(&m->ser_mu);
+    out->ser_failures = m->stats.ser_failures;
+    out->ser_validations = m->stats.ser_validations;
+    pthread_mutex_unlock(&m->ser_mu);
+}
+
+helios_txn_t *helios_txn_new(helios_txnmgr_t *m, uint32_t id)
+{
+    helios_txn_t *t = calloc(1, sizeof *t);
+    if (t == NULL) return NULL;
+    t->m = m;
+    t->id = id;
+    return t;
+}
+
+void helios_txn_free(helios_txn_t *t)
+{
+    if (t == NULL) return;
+    helios_txn_unlock_all(t);
+    txn_ser_release(t);
+    free(t->held);
+    free(t);
+}
+
+static uint64_t lk_hash(uint32_t tree, const void *key, uint32_t klen)
+{
+    uint64_t h = 1469598103934665603ull ^ tree;
+    const uint8_t *p = key;
+    for (uint32_t i = 0; i < klen; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static lk_entry_t *lk_find(helios_txnmgr_t *m, uint64_t h, uint32_t tree, const void *key,
+                           uint32_t klen)
+{
+    for (lk_entry_t *e = m->buckets[h % LK_BUCKETS]; e != NULL; e = e->next) {
+        if (e->hash == h && e->tree == tree && e->klen == klen && memcmp(e->key, key, klen) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static void lk_maybe_free(helios_txnmgr_t *m, lk_entry_t *e)
+{
+    if (e->n_holders > 0 || e->n_waiters > 0) return;
+    lk_entry_t **pp = &m->buckets[e->hash % LK_BUCKETS];
+    while (*pp != e) pp = &(*pp)->next;
+    *pp = e->next;
+    free(e->holders);
+    free(e);
+}
+
+static uint32_t holder_mode(const lk_entry_t *e, const helios_txn_t *t)
+{
+    for (uint32_t i = 0; i < e->n_holders; i++) {
+        if (e->holders[i].t == t) return e->holders[i].mode;
+    }
+    return 0;
+}
+
+static int conflicts(const lk_entry_t *e, const helios_txn_t *t, uint32_t mode)
+{
+    for (uint32_t i = 0; i < e->n_holders; i++) {
+        if (e->holders[i].t == t) continue;
+        if (mode == HELIOS_LOCK_EXCL || e->holders[i].mode == HELIOS_LOCK_EXCL) return 1;
+    }
+    return 0;
+}
+
+/* does a chain of waits starting at `from` lead to `target`? */
+static int reaches(helios_txnmgr_t *m, helios_txn_t *from, helios_txn_t *target, int depth)
+{
+    lk_entry_t *e = from->wait_e;
+    if (e == NULL || depth > 10000) return 0;
+    for (uint32_t i = 0; i < e->n_holders; i++) {
+        helios_txn_t *h = e->holders[i].t;
+        if (h == from) continue;
+        if (from->wait_mode != HELIOS_LOCK_EXCL && e->holders[i].mode != HELIOS_LOCK_EXCL) continue;
+        if (h == target) return 1;
+        if (h->dl_gen == m->gen) continue;
+        h->dl_gen = m->gen;
+        if (reaches(m, h, target, depth + 1)) return 1;
+    }
+    return 0;
+}
+
+static int32_t grant(helios_txn_t *t, lk_entry_t *e, uint32_t mode, uint32_t prev)
+{
+    if (t->n_held == t->cap_held) {
+        uint64_t nc = t->cap_held ? t->cap_held * 2 : 16;
+        held_lock_t *nh = realloc(t->held, sizeof *nh * nc);
+        if (nh == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+        t->held = nh;
+        t->cap_held = nc;
+    }
+    if (prev == 0) {
+        if (e->n_holders == e->cap_holders) {
+            uint32_t nc = e->cap_holders ? e->cap_holders * 2 : 2;
+            lk_holder_t *nh = realloc(e->holders, sizeof *nh * nc);
+            if (nh == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+            e->holders = nh;
+            e->cap_holders = nc;
+        }
+        e->holders[e->n_holders].t = t;
+        e->holders[e->n_holders].mode = mode;
+        e->n_holders++;
+    } else {
+        for (uint32_t i = 0; i < e->n_holders; i++) {
+            if (e->holders[i].t == t) e->holders[i].mode = mode;
+        }
+    }
+    t->held[t->n_held].e = e;
+    t->held[t->n_held].mode = mode;
+    t->held[t->n_held].prev_mode = prev;
+    t->n_held++;
+    return 0;
+}
+
+uint32_t helios_txn_lock_held(helios_txn_t *t, uint32_t tree, const void *key, uint32_t klen)
+{
+    if (t->n_held == 0) return 0;
+    helios_txnmgr_t *m = t->m;
+    uint64_t h = lk_hash(tree, key, klen);
+    pthread_mutex_lock(&m->mu);
+    lk_entry_t *e = lk_find(m, h, tree, key, klen);
+    uint32_t r = e != NULL ? holder_mode(e, t) : 0;
+    pthread_mutex_unlock(&m->mu);
+    return r;
+}
+
+int32_t helios_txn_lock(helios_txn_t *t, uint32_t tree, const void *key, uint32_t klen,
+                        const helios_lock_opts_t *o, helios_err_t *err)
+{
+    helios_txnmgr_t *m = t->m;
+    uint32_t mode = o->mode == HELIOS_LOCK_SHARE ? HELIOS_LOCK_SHARE : HELIOS_LOCK_EXCL;
+    uint64_t h = lk_hash(tree, key, klen);
+    int32_t rc = 0;
+    pthread_mutex_lock(&m->mu);
+    lk_entry_t *e = lk_find(m, h, tree, key, klen);
+    if (e == NULL) {
+        e = calloc(1, sizeof *e + klen);
+        if (e == NULL) {
+            pthread_mutex_unlock(&m->mu);
+            return txerr(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory%s", "");
+        }
+        e->hash = h;
+        e->tree = tree;
+        e->klen = klen;
+        memcpy(e->key, key, klen);
+        e->next = m->buckets[h % LK_BUCKETS];
+        m->buckets[h % LK_BUCKETS] = e;
+    }
+    uint32_t mine = holder_mode(e, t);
+    if (mine >= mode) goto done;
+    if (!conflicts(e, t, mode)) {
+        rc = grant(t, e, mode, mine);
+        if (rc != 0) rc = txerr(err, rc, "out of memory%s", "");
+        goto done;
+    }
+    if (o->wait == HELIOS_LOCK_SKIP) {
+        rc = HELIOS_AGAIN;
+        goto done;
+    }
+    if (o->wait == HELIOS_LOCK_NOWAIT) {
+        rc = txerr(err, HELIOS_ERR_LOCK_NOT_AVAILABLE, "could not obtain lock on row in relation "
+                   "\"%s\"", o->what);
+        goto done;
+    }
+    int64_t start = helios_txn_now_us();
+    int64_t dl_after = (o->deadlock_timeout_ms > 0 ? o->deadlock_timeout_ms : 1000) * 1000;
+    int64_t next_check = start + dl_after;
+    int64_t lock_deadline = o->lock_timeout_ms > 0 ? start + o->lock_timeout_ms * 1000 : 0;
+    t->wait_e = e;
+    t->wait_mode = mode;
+    e->n_waiters++;
+    m->n_waiting++;
+    m->stats.lock_waits++;
+    for (;;) {
+        int64_t now = helios_txn_now_us();
+        if (o->cancel != NULL && *o->cancel) {
+            rc = txerr(err, HELIOS_ERR_QUERY_CANCELED, "canceling statement due to user request%s",
+                       "");
+            break;
+        }
+        if (o->deadline_us > 0 && now >= o->deadline_us) {
+            rc = txerr(err, HELIOS_ERR_QUERY_CANCELED, "canceling statement due to statement "
+                       "timeout%s", "");
+            break;
+        }
+        if (lock_deadline > 0 && now >= lock_deadline) {
+            m->stats.lock_timeouts++;
+            rc = txerr(err, HELIOS_ERR_LOCK_NOT_AVAILABLE, "canceling statement due to lock "
+                       "timeout%s", "");
+            break;
+        }
+        if (now >= next_check) {
+            m->gen++;
+            t->dl_gen = m->gen;
+            if (reaches(m, t, t, 0)) {
+                m->stats.deadlocks++;
+                rc = txerr(err, HELIOS_ERR_DEADLOCK_DETECTED, "deadlock detected%s", "");
+                if (err != NULL) {
+                    snprintf(err->detail, sizeof err->detail,
+                             "Process %u waits for %s lock on a row of relation \"%s\"; blocked "
+                             "by another transaction that waits for this one.",
+                             t->id, mode == HELIOS_LOCK_EXCL ? "ExclusiveLock" : "ShareLock",
+                             o->what != NULL ? o->what : "?");
+                    snprintf(err->hint, sizeof err->hint, "See server log for query details.");
+                }
+                break;
+            }
+            next_check = now + dl_after;
+        }
+        /* wake at the earliest of: next deadlock check, a deadline, a cancel poll */
+        int64_t wake = next_check;
+        if (o->deadline_us > 0 && o->deadline_us < wake) wake = o->deadline_us;
+        if (lock_deadline > 0 && lock_deadline < wake) wake = lock_deadline;
+        if (wake > now + 50000) wake = now + 50000;
+        struct timespec ts;
+        ts.tv_sec = (time_t)(wake / 1000000);
+        ts.tv_nsec = (long)(wake % 1000000) * 1000;
+        pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+        mine = holder_mode(e, t);
+        if (!conflicts(e, t, mode)) {
+            rc = grant(t, e, mode, mine);
+            if (rc != 0) rc = txerr(err, rc, "out of memory%s", "");
+            break;
+        }
+    }
+    e->n_waiters--;
+    m->n_waiting--;
+    t->wait_e = NULL;
+done:
+    if (rc != 0) lk_maybe_free(m, e);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+uint64_t helios_txn_lock_mark(const helios_txn_t *t)
+{
+    return t->n_held;
+}
+
+/* release or downgrade held[i]; caller holds m->mu */
+static void release_one(helios_txn_t *t, held_lock_t *hl)
+{
+    lk_entry_t *e = hl->e;
+    for (uint32_t i = 0; i < e->n_holders; i++) {
+        if (e->holders[i].t != t) continue;
+        if (hl->prev_mode != 0) {
+            e->holders[i].mode = hl->prev_mode;
+        } else {
+            e->holders[i] = e->holders[e->n_holders - 1];
+            e->n_holders--;
+        }
+        break;
+    }
+    lk_maybe_free(t->m, e);
+}
+
+void helios_txn_unlock_to(helios_txn_t *t, uint64_t mark)
+{
+    if (t->n_held <= mark) return;
+    helios_txnmgr_t *m = t->m;
+    pthread_mutex_lock(&m->mu);
+    while (t->n_held > mark) {
+        t->n_held--;
+        release_one(t, &t->held[t->n_held]);
+    }
+    if (m->n_waiting > 0) pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+void helios_txn_unlock_all(helios_txn_t *t)
+{
+    helios_txn_unlock_to(t, 0);
+    if (t->cap_held > 4096) {
+        free(t->held);
+        t->held = NULL;
+        t->cap_held = 0;
+    }
+}

@@ -1,0 +1,58 @@
+/*
+ * kernel/txn/sqltxn.h -- what the SQL engine (kernel/sql) calls for transactions: row locks
+ * with the session's lock_timeout / statement_timeout / cancel, reads of the newest committed
+ * version after a lock, savepoints, SERIALIZABLE bookkeeping around commit.
+ * Built into helios_sql (it uses kernel/sql internals); the session's thread calls it.
+ */
+#ifndef HELIOS_SQLTXN_H
+#define HELIOS_SQLTXN_H
+
+#include "sql/sqlint.h"
+#include "txn/txn.h"
+
+/* engine open/close and session open/close */
+int32_t stx_engine_open(helios_engine_t *eng, helios_err_t *err);
+void stx_engine_close(helios_engine_t *eng);
+int32_t stx_session_open(helios_session_t *s, helios_err_t *err);
+void stx_session_close(helios_session_t *s);
+
+/* statement start: arms statement_timeout; called by txn_begin_stmt. For SERIALIZABLE,
+   stx_ser_before_snapshot / stx_ser_snapshot bracket the transaction's snapshot. */
+void stx_stmt_start(helios_session_t *s);
+void stx_ser_before_snapshot(helios_session_t *s);
+/* check_deadline: 57014 once statement_timeout has passed (exec_check_cancel calls it). */
+int32_t stx_check_deadline(exec_ctx_t *cx);
+void stx_ser_snapshot(helios_session_t *s, helios_seq_t snap);
+
+/* lock (tree, key) for the current transaction: mode HELIOS_LOCK_*, wait HELIOS_LOCK_WAIT,
+   NOWAIT or SKIP (HELIOS_AGAIN). `t` names the relation in messages. */
+int32_t stx_lock(exec_ctx_t *cx, table_t *t, uint32_t tree, const void *key, uint32_t klen,
+                 uint32_t mode, uint32_t wait);
+/* get_latest: the transaction's own write, else the newest committed version (not the
+   snapshot): what a writer holding the key's lock must check. */
+int32_t stx_get_latest(exec_ctx_t *cx, uint32_t tree, const void *key, uint32_t klen,
+                       helios_buf_t *val, uint32_t *found);
+/* row_changed: after locking row `key` of `t` that the statement read at its snapshot: sets
+   *changed when a newer committed version exists (then latest and found describe it). Rows
+   the transaction wrote itself are never changed. */
+int32_t stx_row_changed(exec_ctx_t *cx, table_t *t, const void *key, uint32_t klen,
+                        helios_buf_t *latest, uint32_t *found, int *changed);
+
+/* reads, for SERIALIZABLE (no-ops otherwise) */
+void stx_read_key(exec_ctx_t *cx, uint32_t tree, const void *key, uint32_t klen);
+void stx_read_range(exec_ctx_t *cx, uint32_t tree, const void *lo, uint32_t lolen,
+                    const void *hi, uint32_t hilen, uint32_t hi_incl);
+
+/* commit: prepare (validate and register the write set) before the WAL write, finish after
+   (written 0/1 and its sequence number); end releases locks and savepoints (commit and
+   rollback). */
+int32_t stx_commit_prepare(helios_session_t *s, helios_err_t *err);
+void stx_commit_finish(helios_session_t *s, uint32_t written, helios_seq_t seq);
+void stx_end(helios_session_t *s);
+
+/* savepoints (inside a transaction block) */
+int32_t stx_savepoint(helios_session_t *s, const char *name, helios_err_t *err);
+int32_t stx_rollback_to(helios_session_t *s, const char *name, helios_err_t *err);
+int32_t stx_release(helios_session_t *s, const char *name, helios_err_t *err);
+
+#endif /* HELIOS_SQLTXN_H */

@@ -1,0 +1,368 @@
+#!/usr/bin/python3
+"""The isolation anomaly suite (Hermitage's scenarios: G0, G1a, G1b, G1c, OTV, PMP, PMP-write,
+P4, G-single, G2-item, G2) plus lock and constraint scenarios, each run by the same script
+against a PostgreSQL 15 it starts and against HeliosDB, at READ COMMITTED, REPEATABLE READ and
+SERIALIZABLE. Prints a table (markdown with --markdown) and fails when HeliosDB's outcome
+differs from PostgreSQL's anywhere.
+
+    anomalies.py --bin build/bin/heliosdb --plugins build/lib/heliosdb/plugins [--markdown]
+"""
+import argparse
+import sys
+
+from txnlib import Helios, Postgres, run_script
+
+SETUP = ["DROP TABLE IF EXISTS test", "CREATE TABLE test (id int PRIMARY KEY, value int)",
+         "INSERT INTO test (id, value) VALUES (1, 10), (2, 20)"]
+LEVELS = [("RC", "READ COMMITTED"), ("RR", "REPEATABLE READ"), ("SER", "SERIALIZABLE")]
+
+
+def begin(level):
+    return "BEGIN ISOLATION LEVEL " + level
+
+
+def committed(r):
+    return r.err is None
+
+
+def rows(r):
+    return r.rows if r.rows is not None else []
+
+
+# Each scenario: (name, sessions, steps(level) -> [(session, sql)], classify(results, final))
+# classify returns "prevented" or "anomaly" (or, for lock scenarios, a short outcome string).
+
+def g0(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "UPDATE test SET value = 12 WHERE id = 1"),
+            (0, "UPDATE test SET value = 21 WHERE id = 2"),
+            (0, "COMMIT"),
+            (1, "UPDATE test SET value = 22 WHERE id = 2"),
+            (1, "COMMIT")]
+
+
+def g0_c(res, final):
+    return "prevented" if final in ([(1, 11), (2, 21)], [(1, 12), (2, 22)]) else "anomaly"
+
+
+def g1a(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 101 WHERE id = 1"),
+            (1, "SELECT * FROM test ORDER BY id"),
+            (0, "ROLLBACK"),
+            (1, "SELECT * FROM test ORDER BY id"),
+            (1, "COMMIT")]
+
+
+def g1a_c(res, final):
+    seen = rows(res[3]) + rows(res[5])
+    return "anomaly" if (1, 101) in seen else "prevented"
+
+
+def g1b(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 101 WHERE id = 1"),
+            (1, "SELECT * FROM test ORDER BY id"),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (0, "COMMIT"),
+            (1, "SELECT * FROM test ORDER BY id"),
+            (1, "COMMIT")]
+
+
+def g1b_c(res, final):
+    seen = rows(res[3]) + rows(res[6])
+    return "anomaly" if (1, 101) in seen else "prevented"
+
+
+def g1c(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "UPDATE test SET value = 22 WHERE id = 2"),
+            (0, "SELECT * FROM test WHERE id = 2"),
+            (1, "SELECT * FROM test WHERE id = 1"),
+            (0, "COMMIT"), (1, "COMMIT")]
+
+
+def g1c_c(res, final):
+    return "anomaly" if (2, 22) in rows(res[4]) or (1, 11) in rows(res[5]) else "prevented"
+
+
+def otv(l):
+    return [(0, begin(l)), (1, begin(l)), (2, begin(l)),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (0, "UPDATE test SET value = 19 WHERE id = 2"),
+            (1, "UPDATE test SET value = 12 WHERE id = 1"),
+            (0, "COMMIT"),
+            (2, "SELECT * FROM test ORDER BY id"),
+            (1, "UPDATE test SET value = 18 WHERE id = 2"),
+            (2, "SELECT * FROM test ORDER BY id"),
+            (1, "COMMIT"),
+            (2, "SELECT * FROM test ORDER BY id"),
+            (2, "COMMIT")]
+
+
+def otv_c(res, final):
+    # T3 must never see part of T2 over T1 (12 with 19) or part of T1 beside T2 (11 with 18)
+    for i in (7, 9, 11):
+        r = rows(res[i])
+        if ((1, 12) in r and (2, 19) in r) or ((1, 11) in r and (2, 18) in r):
+            return "anomaly"
+    return "prevented"
+
+
+def pmp(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "SELECT * FROM test WHERE value = 30"),
+            (1, "INSERT INTO test (id, value) VALUES (3, 30)"),
+            (1, "COMMIT"),
+            (0, "SELECT * FROM test WHERE value % 3 = 0"),
+            (0, "COMMIT")]
+
+
+def pmp_c(res, final):
+    return "anomaly" if (3, 30) in rows(res[5]) else "prevented"
+
+
+def pmp_write(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = value + 10"),
+            (1, "SELECT * FROM test WHERE value = 20"),
+            (1, "DELETE FROM test WHERE value = 20"),
+            (0, "COMMIT"),
+            (1, "SELECT * FROM test ORDER BY id"),
+            (1, "COMMIT")]
+
+
+def pmp_write_c(res, final):
+    # T2's delete must see T1's update whole (delete id 1, now 20) or fail; deleting
+    # nothing while T1's update committed is the anomaly
+    if res[4].err is not None:
+        return "prevented"
+    return "prevented" if final == [(2, 30)] else "anomaly"
+
+
+def p4(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "SELECT * FROM test WHERE id = 1"),
+            (1, "SELECT * FROM test WHERE id = 1"),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "UPDATE test SET value = 11 WHERE id = 1"),
+            (0, "COMMIT"),
+            (1, "COMMIT")]
+
+
+def p4_c(res, final):
+    return "anomaly" if committed(res[5]) and committed(res[7]) and committed(res[6]) \
+        else "prevented"
+
+
+def gsingle(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "SELECT * FROM test WHERE id = 1"),
+            (1, "SELECT * FROM test WHERE id = 1"),
+            (1, "SELECT * FROM test WHERE id = 2"),
+            (1, "UPDATE test SET value = 12 WHERE id = 1"),
+            (1, "UPDATE test SET value = 18 WHERE id = 2"),
+            (1, "COMMIT"),
+            (0, "SELECT * FROM test WHERE id = 2"),
+            (0, "COMMIT")]
+
+
+def gsingle_c(res, final):
+    return "anomaly" if (2, 18) in rows(res[8]) else "prevented"
+
+
+def g2item(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "SELECT * FROM test WHERE id IN (1, 2)"),
+            (1, "SELECT * FROM test WHERE id IN (1, 2)"),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "UPDATE test SET value = 21 WHERE id = 2"),
+            (0, "COMMIT"),
+            (1, "COMMIT")]
+
+
+def g2item_c(res, final):
+    ok = all(committed(res[i]) for i in (4, 5, 6, 7))
+    return "anomaly" if ok and final == [(1, 11), (2, 21)] else "prevented"
+
+
+def g2(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "SELECT * FROM test WHERE value % 3 = 0"),
+            (1, "SELECT * FROM test WHERE value % 3 = 0"),
+            (0, "INSERT INTO test (id, value) VALUES (3, 30)"),
+            (1, "INSERT INTO test (id, value) VALUES (4, 42)"),
+            (0, "COMMIT"),
+            (1, "COMMIT")]
+
+
+def g2_c(res, final):
+    return "anomaly" if len(final) == 4 else "prevented"
+
+
+# ---- locks and constraints (outcome strings compared with PostgreSQL's) ----
+def err_or(r, ok="ok"):
+    return r.err if r.err else ok
+
+
+def for_update_nowait(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "SELECT * FROM test WHERE id = 1 FOR UPDATE"),
+            (1, "SELECT * FROM test WHERE id = 1 FOR UPDATE NOWAIT"),
+            (1, "ROLLBACK"), (1, begin(l)),
+            (1, "SELECT id FROM test ORDER BY id FOR UPDATE SKIP LOCKED"),
+            (1, "SELECT * FROM test WHERE id = 1 FOR SHARE NOWAIT"),
+            (1, "ROLLBACK"), (0, "COMMIT")]
+
+
+def for_update_nowait_c(res, final):
+    return "nowait=%s skip=%s share=%s" % (err_or(res[3]), rows(res[6]), err_or(res[7]))
+
+
+def lock_timeout(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "SET lock_timeout = '200ms'"),
+            (1, "UPDATE test SET value = 12 WHERE id = 1"),
+            (1, "ROLLBACK"),
+            (1, "SET lock_timeout = 0"),
+            (1, "SET statement_timeout = '200ms'"),
+            (1, "UPDATE test SET value = 12 WHERE id = 1"),
+            (1, "SET statement_timeout = 0"),
+            (0, "COMMIT")]
+
+
+def lock_timeout_c(res, final):
+    return "lock_timeout=%s statement_timeout=%s" % (err_or(res[4]), err_or(res[8]))
+
+
+def deadlock(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "UPDATE test SET value = 22 WHERE id = 2"),
+            (0, "UPDATE test SET value = 12 WHERE id = 2"),
+            (1, "UPDATE test SET value = 21 WHERE id = 1"),
+            (0, "COMMIT"), (1, "COMMIT")]
+
+
+def deadlock_c(res, final):
+    errs = sorted(e for e in (res[4].err, res[5].err) if e)
+    return "errors=%s" % errs
+
+
+def dup_insert(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "INSERT INTO test VALUES (5, 50)"),
+            (1, "INSERT INTO test VALUES (5, 51)"),
+            (0, "COMMIT"), (1, "COMMIT")]
+
+
+def dup_insert_c(res, final):
+    return "second=%s rows5=%s" % (err_or(res[3]), [r for r in final if r[0] == 5])
+
+
+def savepoints(l):
+    return [(0, begin(l)),
+            (0, "INSERT INTO test VALUES (3, 30)"),
+            (0, "SAVEPOINT a"),
+            (0, "INSERT INTO test VALUES (4, 40)"),
+            (0, "SAVEPOINT b"),
+            (0, "UPDATE test SET value = 0"),
+            (0, "ROLLBACK TO SAVEPOINT b"),
+            (0, "INSERT INTO test VALUES (4, 41)"),
+            (0, "SELECT count(*) FROM test"),
+            (0, "RELEASE SAVEPOINT a"),
+            (0, "ROLLBACK TO SAVEPOINT a"),
+            (0, "COMMIT")]
+
+
+def savepoints_c(res, final):
+    return "dup=%s aborted=%s final=%s" % (res[7].err, res[8].err, final)
+
+
+def sp_recover(l):
+    return [(0, begin(l)),
+            (0, "SAVEPOINT s"),
+            (0, "INSERT INTO test VALUES (1, 99)"),
+            (0, "SELECT 1"),
+            (0, "ROLLBACK TO SAVEPOINT s"),
+            (0, "UPDATE test SET value = value + 1 WHERE id = 2"),
+            (0, "COMMIT")]
+
+
+def sp_recover_c(res, final):
+    return "dup=%s then=%s final=%s" % (res[2].err, res[3].err, final)
+
+
+def rc_recheck(l):
+    # READ COMMITTED's re-check of the updated row: T2 waits for T1, then applies to the
+    # newest version (value + 1 on T1's 11 gives 12) and skips a row no longer matching
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = value + 1 WHERE id = 1"),
+            (1, "UPDATE test SET value = value + 1 WHERE id = 1"),
+            (0, "COMMIT"), (1, "COMMIT")]
+
+
+def rc_recheck_c(res, final):
+    return "second=%s final=%s" % (err_or(res[3]), final)
+
+
+ANOMALIES = [("G0", 2, g0, g0_c), ("G1a", 2, g1a, g1a_c), ("G1b", 2, g1b, g1b_c),
+             ("G1c", 2, g1c, g1c_c), ("OTV", 3, otv, otv_c), ("PMP", 2, pmp, pmp_c),
+             ("PMP-write", 2, pmp_write, pmp_write_c), ("P4", 2, p4, p4_c),
+             ("G-single", 2, gsingle, gsingle_c), ("G2-item", 2, g2item, g2item_c),
+             ("G2", 2, g2, g2_c)]
+LOCKS = [("FOR UPDATE NOWAIT / SKIP LOCKED", 2, for_update_nowait, for_update_nowait_c),
+         ("lock_timeout / statement_timeout", 2, lock_timeout, lock_timeout_c),
+         ("deadlock", 2, deadlock, deadlock_c),
+         ("concurrent duplicate key", 2, dup_insert, dup_insert_c),
+         ("savepoints", 1, savepoints, savepoints_c),
+         ("error, ROLLBACK TO, go on", 1, sp_recover, sp_recover_c),
+         ("concurrent update re-check", 2, rc_recheck, rc_recheck_c)]
+
+
+def run_all(db, scenarios):
+    out = {}
+    for name, n, steps, classify in scenarios:
+        for short, level in LEVELS:
+            res, final = run_script(db, SETUP, steps(level), n)
+            out[(name, short)] = classify(res, final)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--plugins", required=True)
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    scen = ANOMALIES + LOCKS
+    if a.only:
+        scen = [s for s in scen if s[0] in a.only.split(",")]
+    with Postgres(fsync=False) as pg:
+        pgres = run_all(pg, scen)
+    with Helios(a.bin, a.plugins) as h:
+        hres = run_all(h, scen)
+    bad = 0
+    if a.markdown:
+        print("| scenario | level | PostgreSQL 15 | HeliosDB | same |")
+        print("|---|---|---|---|---|")
+    for name, _, _, _ in scen:
+        for short, _ in LEVELS:
+            p, h = pgres[(name, short)], hres[(name, short)]
+            same = p == h
+            bad += not same
+            if a.markdown:
+                print("| %s | %s | %s | %s | %s |" % (name, short, p, h, "yes" if same else "**NO**"))
+            else:
+                print("%-4s %-34s %-4s pg: %-30s helios: %s" % ("ok" if same else "FAIL", name,
+                                                              short, p, h))
+    print("%d outcomes differ from PostgreSQL 15" % bad)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
