@@ -1238,6 +1238,28 @@ int32_t bind_expr(bind_ctx_t *bc, scope_t *q, pnode_t *n, expr_t **out)
     }
     case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
         return bind_expr(bc, q, n->collate_clause->arg, out);
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+        /* arr[i] on one-dimensional arrays */
+        PgQuery__AIndirection *ai = n->a_indirection;
+        expr_t *x;
+        if ((rc = bind_expr(bc, q, ai->arg, &x)) != 0) return rc;
+        for (size_t k = 0; k < ai->n_indirection; k++) {
+            pnode_t *ind = ai->indirection[k];
+            if (ind->node_case != PG_QUERY__NODE__NODE_A_INDICES || ind->a_indices->is_slice ||
+                ind->a_indices->uidx == NULL || type_elem_of(x->type) == 0) {
+                return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                                    "this subscript is not supported");
+            }
+            expr_t *f = mk(bc->a, E_FUNC, type_elem_of(x->type), 2);
+            f->fn = func_lookup("__subscript", 2);
+            f->args[0] = x;
+            if ((rc = bind_expr(bc, q, ind->a_indices->uidx, &f->args[1])) != 0) return rc;
+            if ((rc = coerce_to(bc, &f->args[1], HELIOS_OID_INT4, -1, 0)) != 0) return rc;
+            x = f;
+        }
+        *out = x;
+        return 0;
+    }
     default:
         return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
                             "expression type %d is not supported", (int)n->node_case);

@@ -417,9 +417,58 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
     return 0;
 }
 
+/* generate_series(start, stop [, step]) in FROM (non-LATERAL: arguments see outer queries) */
+static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction *rf, fromst_t *fs)
+{
+    if (rf->lateral || rf->n_functions != 1 || rf->ordinality ||
+        rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
+        rf->functions[0]->list->n_items < 1 ||
+        rf->functions[0]->list->items[0]->node_case != PG_QUERY__NODE__NODE_FUNC_CALL) {
+        return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                            "this function in FROM is not supported");
+    }
+    PgQuery__FuncCall *fc = rf->functions[0]->list->items[0]->func_call;
+    const char *name = pn_str(fc->funcname[fc->n_funcname - 1]);
+    if (name == NULL || strcmp(name, "generate_series") != 0 || fc->n_args < 2 || fc->n_args > 3) {
+        return bind_err_pos(bc, fc->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                            "set-returning function %s in FROM is not supported",
+                            name != NULL ? name : "?");
+    }
+    scope_t outer = {.parent = q->parent, .depth = q->depth};
+    plan_t *p = mkplan(bc->a, P_SRF, q->depth);
+    p->n_exprs = (uint32_t)fc->n_args;
+    p->exprs = ar_alloc(bc->a, sizeof(expr_t *) * fc->n_args);
+    uint32_t t = HELIOS_OID_INT4;
+    for (size_t i = 0; i < fc->n_args; i++) {
+        int32_t rc = bind_expr(bc, &outer, fc->args[i], &p->exprs[i]);
+        if (rc != 0) return rc;
+        if (p->exprs[i]->type == HELIOS_OID_INT8) t = HELIOS_OID_INT8;
+    }
+    for (size_t i = 0; i < fc->n_args; i++) {
+        int32_t rc = coerce_to(bc, &p->exprs[i], t, -1, 0);
+        if (rc != 0) return rc;
+    }
+    const char *alias = rf->alias != NULL ? rf->alias->aliasname : "generate_series";
+    rte_t *rt = scope_add_rte(bc, q, alias, 1);
+    rt->colnames[0] = (char *)(rf->alias != NULL && rf->alias->n_colnames > 0
+                                   ? pn_str(rf->alias->colnames[0])
+                                   : alias);
+    rt->coltypes[0] = t;
+    rt->coltypmods[0] = -1;
+    p->base = rt->base;
+    unit_t *u = add_unit(bc, fs);
+    u->plan = p;
+    u->lo = rt->base;
+    u->hi = rt->base + 1;
+    u->est = 100;
+    return 0;
+}
+
 static int32_t from_item(bind_ctx_t *bc, scope_t *q, pnode_t *n, fromst_t *fs)
 {
     switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
+        return function_unit(bc, q, n->range_function, fs);
     case PG_QUERY__NODE__NODE_RANGE_VAR:
         return table_unit(bc, q, n->range_var, fs);
     case PG_QUERY__NODE__NODE_RANGE_SUBSELECT:

@@ -988,6 +988,34 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     }
     case P_SETOP:
         return exec_setop(cx, p, out);
+    case P_SRF: {
+        val_t a[3];
+        for (uint32_t i = 0; i < p->n_exprs; i++) {
+            if ((rc = eval(cx, p->exprs[i], &a[i])) != 0) return rc;
+            if (a[i].null) return 0;
+        }
+        int64_t step = p->n_exprs > 2 ? a[2].i : 1;
+        if (step == 0) {
+            return sql_err(cx->err, HELIOS_ERR_INVALID_PARAMETER_VALUE, "step size cannot equal zero");
+        }
+        uint64_t n = 0;
+        for (int64_t v = a[0].i; step > 0 ? v <= a[1].i : v >= a[1].i; v += step) {
+            val_t *row = row_new(cx->ar, p->width);
+            row[p->base].null = 0;
+            row[p->base].t = p->exprs[0]->type;
+            row[p->base].i = v;
+            if (p->filter != NULL) {
+                cx->rows[p->depth] = row;
+                int ok;
+                if ((rc = eval_bool(cx, p->filter, &ok)) != 0) return rc;
+                if (!ok) continue;
+            }
+            rs_add(cx->ar, out, row);
+            if ((++n & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) return rc;
+            if ((step > 0 && v > INT64_MAX - step) || (step < 0 && v < INT64_MIN - step)) break;
+        }
+        return 0;
+    }
     case P_TRIM:
         if ((rc = exec_plan(cx, p->l, out)) != 0) return rc;
         out->width = p->width;

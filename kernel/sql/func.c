@@ -921,7 +921,22 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     if (strcmp(n, "pg_get_indexdef") == 0 || strcmp(n, "pg_get_constraintdef") == 0) {
         uint32_t oid = (uint32_t)a[0].i;
         int con = n[7] == 'c';
-        if (con && oid > 1000000) oid -= 1000000;
+        if (con && oid > 1000000 && oid < 0x20000000u) oid -= 1000000;
+        if (oid >= 0x20000000u) {
+            /* the primary key (see sys.c) */
+            for (uint32_t i = 0; i < cx->eng->cat.n_tables; i++) {
+                table_t *t = cx->eng->cat.tables[i];
+                if (t->oid + 0x20000000u != oid || t->n_pk == 0) continue;
+                sbuf_t d = {0};
+                if (con) sb_puts(&d, "PRIMARY KEY (");
+                else sb_printf(&d, "CREATE UNIQUE INDEX %s_pkey ON public.%s USING btree (", t->name, t->name);
+                for (uint32_t m = 0; m < t->n_pk; m++) sb_printf(&d, "%s%s", m ? ", " : "", t->cols[t->pk[m]].name);
+                sb_putc(&d, ')');
+                set_text(cx, o, d.d, d.len);
+                sb_free(&d);
+                return 0;
+            }
+        }
         for (uint32_t i = 0; i < cx->eng->cat.n_tables; i++) {
             table_t *t = cx->eng->cat.tables[i];
             for (uint32_t k = 0; k < t->n_idx; k++) {
@@ -980,6 +995,50 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         o->i = t;
         return 0;
     }
+    if (strcmp(n, "__subscript") == 0 || strcmp(n, "array_upper") == 0 ||
+        strcmp(n, "array_lower") == 0) {
+        /* elements of a one-dimensional array in text form ('{..}', or int2vector '1 2') */
+        int vec = a[0].t == 22u || a[0].t == 30u;
+        const char *s0 = a[0].s;
+        uint32_t l = a[0].len, i = vec ? 0 : 1, end = vec ? l : (l > 0 ? l - 1 : 0);
+        int64_t want = n[0] == '_' ? a[1].i - (vec ? 0 : 1) : -1, k = 0;
+        char sep = vec ? ' ' : ',';
+        while (i < end) {
+            sbuf_t el = {0};
+            sb_putn(&el, "", 0);
+            int quoted = s0[i] == '"';
+            if (quoted) {
+                i++;
+                while (i < end && s0[i] != '"') {
+                    if (s0[i] == '\\' && i + 1 < end) i++;
+                    sb_putc(&el, s0[i++]);
+                }
+                i++;
+            } else {
+                while (i < end && s0[i] != sep) sb_putc(&el, s0[i++]);
+            }
+            if (i < end && s0[i] == sep) i++;
+            if (k == want) {
+                int32_t rc = 0;
+                if (!quoted && strcmp(el.d, "NULL") == 0) o->null = 1;
+                else rc = val_from_text(cx->ar, type_elem_of(a[0].t), -1, el.d, el.len, o, cx->err);
+                sb_free(&el);
+                return rc;
+            }
+            sb_free(&el);
+            k++;
+        }
+        if (n[0] == '_') {
+            o->null = 1;
+            return 0;
+        }
+        if (k == 0) {
+            o->null = 1;
+            return 0;
+        }
+        o->i = n[6] == 'u' ? (vec ? k - 1 : k) : (vec ? 0 : 1);
+        return 0;
+    }
     if (strcmp(n, "array_to_string") == 0) {
         /* one-dimensional arrays in their text form */
         const char *s0 = a[0].s;
@@ -1015,6 +1074,13 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     }
     if (strcmp(n, "__regclass_out") == 0) {
         const char *r = sys_rel_name(cx->eng, (uint32_t)a[0].i);
+        for (uint32_t i = 0; r == NULL && i < cx->eng->cat.n_tables; i++) {
+            table_t *t = cx->eng->cat.tables[i];
+            if (t->n_pk > 0 && t->oid + 0x20000000u == (uint32_t)a[0].i) {
+                snprintf(buf, sizeof buf, "%s_pkey", t->name);
+                r = buf;
+            }
+        }
         if (r == NULL) {
             snprintf(buf, sizeof buf, "%lld", (long long)a[0].i);
             r = buf;
@@ -1123,6 +1189,9 @@ static const func_def_t funcs[] = {
     {"__regnamespace_out", 1, 1, HELIOS_OID_TEXT, 1, f_catalog},
     {"__regtype_in", 1, 1, HELIOS_OID_OID, 1, f_catalog},
     {"array_to_string", 2, 3, HELIOS_OID_TEXT, 1, f_catalog},
+    {"__subscript", 2, 2, HELIOS_OID_TEXT, 1, f_catalog},
+    {"array_upper", 2, 2, HELIOS_OID_INT4, 1, f_catalog},
+    {"array_lower", 2, 2, HELIOS_OID_INT4, 1, f_catalog},
     {"__regclass_in", 1, 1, HELIOS_OID_OID, 1, f_catalog},
     {"to_regclass", 1, 1, HELIOS_OID_OID, 1, f_catalog},
     {"pg_size_pretty", 1, 1, HELIOS_OID_TEXT, 1, f_catalog},

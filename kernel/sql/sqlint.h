@@ -304,7 +304,7 @@ typedef struct expr {
 
 /* ---------- plans ---------- */
 enum { P_SCAN = 1, P_VALUES, P_RESULT, P_FILTER, P_JOIN, P_AGG, P_PROJECT, P_DISTINCT, P_SORT,
-       P_LIMIT, P_SETOP, P_SUBQ, P_TRIM };
+       P_LIMIT, P_SETOP, P_SUBQ, P_TRIM, P_SRF /* generate_series in FROM */ };
 
 typedef struct sort_key {
     uint32_t idx;

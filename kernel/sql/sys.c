@@ -181,6 +181,7 @@ static const sys_def_t defs[] = {
 };
 
 #define NS_PG_CATALOG 11u
+#define PKEY_OID_OFFSET 0x20000000u
 #define NS_INFO_SCHEMA 13183u
 
 void sys_open(helios_engine_t *eng)
@@ -378,6 +379,23 @@ static void rows_class(rb_t *b, helios_engine_t *eng)
         set_i(b, 26, 0);
         set_i(b, 27, 0);
         rb_end(b);
+        if (t->kind == REL_TABLE && t->n_pk > 0) {
+            /* the primary key is the row key; shown as PostgreSQL shows its index */
+            char nm[256];
+            snprintf(nm, sizeof nm, "%s_pkey", t->name);
+            rb_start(b);
+            set_i(b, 0, t->oid + PKEY_OID_OFFSET);
+            set_s(b, 1, nm);
+            set_i(b, 2, t->schema_oid);
+            set_i(b, 5, 10);
+            set_i(b, 6, 403);
+            set_i(b, 7, t->tree);
+            set_s(b, 15, "p");
+            set_s(b, 16, "i");
+            set_i(b, 17, t->n_pk);
+            set_i(b, 13, 0);
+            rb_end(b);
+        }
         for (uint32_t k = 0; k < t->n_idx; k++) {
             rb_start(b);
             set_i(b, 0, t->idx[k].oid);
@@ -479,6 +497,27 @@ static void rows_index(rb_t *b, helios_engine_t *eng)
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
         table_t *t = eng->cat.tables[i];
+        if (t->kind == REL_TABLE && t->n_pk > 0) {
+            char keys[128] = "", opt[128] = "";
+            for (uint32_t m = 0; m < t->n_pk; m++) {
+                char tmp[16];
+                snprintf(tmp, sizeof tmp, "%s%u", m ? " " : "", t->pk[m] + 1);
+                strcat(keys, tmp);
+                strcat(opt, m ? " 0" : "0");
+            }
+            rb_start(b);
+            set_i(b, 0, t->oid + PKEY_OID_OFFSET);
+            set_i(b, 1, t->oid);
+            set_i(b, 2, t->n_pk);
+            set_i(b, 3, t->n_pk);
+            set_i(b, 4, 1);
+            set_i(b, 5, 0);
+            set_i(b, 6, 1);
+            for (uint32_t c = 7; c <= 14; c++) set_i(b, c, c == 8 || c == 10 || c == 12 || c == 13);
+            set_s(b, 15, keys);
+            set_s(b, 18, opt);
+            rb_end(b);
+        }
         for (uint32_t k = 0; k < t->n_idx; k++) {
             index_def_t *x = &t->idx[k];
             rb_start(b);
@@ -648,7 +687,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
                 set_i(&b, 6, 1);
                 set_i(&b, 7, t->oid);
                 set_i(&b, 8, 0);
-                set_i(&b, 9, pk ? 0 : t->idx[k].oid);
+                set_i(&b, 9, pk ? t->oid + PKEY_OID_OFFSET : t->idx[k].oid);
                 set_i(&b, 10, 0);
                 set_i(&b, 11, 0);
                 set_i(&b, 15, 1);
