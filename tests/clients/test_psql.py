@@ -93,6 +93,15 @@ SELECT count(*) AS n FROM items;
         r = psql(srv, "-A", "-c", "\\di")
         ck.check(r.returncode == 0 and "public|items_name|index|helios|items" in r.stdout,
                  "\\di lists items_name (%s)" % (r.stdout + r.stderr).strip()[-200:])
+        ck.check("public|items_pkey|index|helios|items" in r.stdout, "\\di lists items_pkey")
+        r = psql(srv, "-A", "-c", "\\d items")
+        out = r.stdout
+        ck.check(r.returncode == 0 and 'Table "public.items"' in out and
+                 "id|integer||not null|" in out and "name|text|||" in out and
+                 "price|numeric(10,2)|||" in out and
+                 '"items_pkey" PRIMARY KEY, btree (id)' in out and
+                 '"items_name" btree (name)' in out,
+                 "\\d items prints columns and indexes (%s)" % (out + r.stderr).strip()[-400:])
         r = psql(srv, "-A", "-c", "\\du")
         ck.check(r.returncode == 0 and "helios|Superuser" in r.stdout, "\\du lists helios")
         r = psql(srv, stdin="\\x\n\\timing\nSELECT 1 AS a, 'x' AS b;\n")
