@@ -775,6 +775,7 @@ static void pg_loop(pg_conn_t *c)
         if (c->io_failed) {
             return;
         }
+        pg_io_trim(c);
     }
 }
 

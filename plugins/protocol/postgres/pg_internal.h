@@ -171,6 +171,7 @@ int32_t pg_read_exact(pg_conn_t *c, uint8_t *dst, size_t n, int32_t timeout_ms);
    PG_IO_FRAMING with the error in err. */
 int32_t pg_read_message(pg_conn_t *c, uint8_t *type, uint32_t *len, helios_err_t *err);
 size_t pg_read_buffered(const pg_conn_t *c);
+void pg_io_trim(pg_conn_t *c); /* shrink buffers a huge message grew; between messages */
 int32_t pg_flush(pg_conn_t *c);
 /* Output builder: begin a message, append fields, end (patches the length). On allocation
    failure io_failed is set and later calls do nothing. */

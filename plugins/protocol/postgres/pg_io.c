@@ -98,6 +98,31 @@ void pg_io_free(pg_conn_t *c)
     c->rbuf = c->wbuf = c->msg = c->cbuf = NULL;
 }
 
+/* After one huge message or result, give the memory back rather than keep it per connection. */
+void pg_io_trim(pg_conn_t *c)
+{
+    const size_t big = 1u << 20;
+    if (c->msg_cap > big) {
+        uint8_t *nm = c->host->realloc(c->host, c->msg, 1024);
+        if (nm != NULL) {
+            c->msg = nm;
+            c->msg_cap = 1024;
+        }
+    }
+    if (c->cbuf_cap > big) {
+        c->host->free(c->host, c->cbuf);
+        c->cbuf = NULL;
+        c->cbuf_cap = 0;
+    }
+    if (c->wcap > big && c->wlen == 0) {
+        uint8_t *nb = c->host->realloc(c->host, c->wbuf, 8192);
+        if (nb != NULL) {
+            c->wbuf = nb;
+            c->wcap = 8192;
+        }
+    }
+}
+
 size_t pg_read_buffered(const pg_conn_t *c)
 {
     size_t n = c->rlen - c->rpos;

@@ -347,7 +347,7 @@ static cli_t *cli_login(uint32_t max_msg, uint32_t timeout_ms)
 
 static void test_trust_and_simple_query(void)
 {
-    cli_t *c = cli_login(1 << 20, 2000);
+    cli_t *c = cli_login(4 << 20, 2000);
     char types[64];
     cli_simple(c, 'Q', "select 1");
     CU_ASSERT_EQUAL(cli_until_ready(c, types, sizeof(types)), 'I');
@@ -397,6 +397,22 @@ static void test_trust_and_simple_query(void)
     cli_simple(c, 'Q', "gen 20000");
     CU_ASSERT_EQUAL(cli_until_ready(c, types, sizeof(types)), 'I');
     CU_ASSERT_EQUAL(c->type, 'Z');
+
+    /* a 2 MiB query: read, run, and its buffer given back afterwards */
+    size_t big = 2u << 20;
+    uint8_t *q = malloc(big + 5);
+    CU_ASSERT_FATAL(q != NULL);
+    q[0] = 'Q';
+    q[1] = (uint8_t)((big + 4) >> 24);
+    q[2] = (uint8_t)((big + 4) >> 16);
+    q[3] = (uint8_t)((big + 4) >> 8);
+    q[4] = (uint8_t)(big + 4);
+    memset(q + 5, ' ', big);
+    memcpy(q + 5 + big - 9, "select 1", 9);
+    cli_send(c, q, big + 5);
+    free(q);
+    CU_ASSERT_EQUAL(cli_until_ready(c, types, sizeof(types)), 'I');
+    CU_ASSERT_STRING_EQUAL(types, "TDC");
 
     /* FunctionCall is refused without closing the connection */
     cli_simple(c, 'F', "");
