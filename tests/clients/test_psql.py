@@ -108,6 +108,22 @@ SELECT count(*) AS n FROM items;
         ck.check("Expanded display is on" in r.stdout and "a | 1" in r.stdout and
                  "Time:" in r.stdout, "\\x and \\timing")
 
+        # users created by SQL log in with SCRAM against the engine's stored verifiers
+        r = psql(srv, "-c", "CREATE USER carol PASSWORD 'first pw'")
+        ck.eq(r.returncode, 0, "CREATE USER (%s)" % r.stderr.strip())
+        r = psql(srv, "-At", "-c", "SELECT current_user", user="carol", password="first pw")
+        ck.eq(r.stdout.strip(), "carol", "new user logs in (%s)" % r.stderr.strip())
+        psql(srv, "-c", "ALTER USER carol PASSWORD 'sécond'")
+        r = psql(srv, "-At", "-c", "SELECT 1", user="carol", password="first pw")
+        ck.check(r.returncode != 0 and "password authentication failed" in r.stderr,
+                 "old password refused after ALTER USER")
+        r = psql(srv, "-At", "-c", "SELECT current_user", user="carol", password="sécond")
+        ck.eq(r.stdout.strip(), "carol", "new (non-ASCII) password accepted")
+        psql(srv, "-c", "DROP USER carol")
+        r = psql(srv, "-At", "-c", "SELECT 1", user="carol", password="sécond")
+        ck.check(r.returncode != 0 and "password authentication failed" in r.stderr,
+                 "dropped user refused")
+
         # server-reported settings psql relies on
         r = psql(srv, "-At", "-c", "SHOW server_version")
         ck.check(r.returncode == 0 and r.stdout.startswith("15"), "server_version 15.x")
