@@ -358,7 +358,14 @@ static int32_t create_table(helios_session_t *s, PgQuery__CreateStmt *cs, const 
     helios_wbatch_t *b = helios_wbatch_new();
     for (uint32_t i = 0; i < n_seqs && rc == 0; i++) rc = cat_persist_table(eng, seqs[i], b, err);
     if (rc == 0) rc = cat_persist_table(eng, t, b, err);
+    uint32_t fk_mark = 0;
+    int fk_made = 0;
+    if (rc == 0) {
+        rc = stx_fk_create(s, t, cs, b, &fk_mark, err); /* FOREIGN KEY / REFERENCES */
+        fk_made = rc == 0;
+    }
     if (rc == 0) rc = cat_commit_batch(eng, b, err);
+    if (rc != 0 && fk_made) stx_fk_create_failed(s, fk_mark);
     helios_wbatch_free(b);
     if (rc != 0) goto failed;
     for (uint32_t i = 0; i < n_seqs; i++) cat_add_table(eng, seqs[i]);
@@ -377,6 +384,7 @@ static int32_t drop_rel(helios_session_t *s, table_t *t, helios_err_t *err)
     helios_engine_t *eng = s->eng;
     helios_wbatch_t *b = helios_wbatch_new();
     int32_t rc = cat_drop_table_entry(eng, t, b, err);
+    if (rc == 0 && t->kind == REL_TABLE) rc = stx_fk_drop_table(s, t, b, err);
     /* owned sequences */
     for (uint32_t c = 0; c < t->n_cols && rc == 0; c++) {
         if (t->cols[c].seq_oid == 0) continue;

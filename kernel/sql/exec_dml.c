@@ -221,6 +221,7 @@ static int32_t do_insert(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret, uint64_
                     if ((rc = index_put(cx, t, both, &key, 1, &tmp)) != 0) goto failed;
                     if ((rc = index_put(cx, t, nv, &key, 0, &tmp)) != 0) goto failed;
                     if ((rc = write_row(cx, t, &key, nv, &rowbuf)) != 0) goto failed;
+                    if ((rc = stx_fk_on_write(cx, t, both, nv)) != 0) goto failed;
                     (*n)++;
                     if ((rc = add_returning(cx, sp, ret, nv)) != 0) goto failed;
                     continue;
@@ -246,6 +247,7 @@ static int32_t do_insert(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret, uint64_
             if (rc != 0) goto failed;
         }
         if ((rc = write_row(cx, t, &key, vals, &rowbuf)) != 0) goto failed;
+        if ((rc = stx_fk_on_write(cx, t, NULL, vals)) != 0) goto failed; /* FOREIGN KEY */
         (*n)++;
         if ((rc = add_returning(cx, sp, ret, vals)) != 0) goto failed;
     }
@@ -336,6 +338,7 @@ static int32_t do_update_delete(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret, 
                 goto failed;
             }
             if (t->n_idx > 0 && (rc = index_put(cx, t, row, &oldkey, 1, &tmp)) != 0) goto failed;
+            if ((rc = stx_fk_on_write(cx, t, row, NULL)) != 0) goto failed; /* FOREIGN KEY */
             (*n)++;
             if ((rc = add_returning(cx, sp, ret, row)) != 0) goto failed;
             continue;
@@ -379,6 +382,7 @@ static int32_t do_update_delete(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret, 
             if ((rc = index_put(cx, t, nrow, &key, 0, &tmp)) != 0) goto failed;
         }
         if ((rc = write_row(cx, t, &key, nrow, &rowbuf)) != 0) goto failed;
+        if ((rc = stx_fk_on_write(cx, t, row, nrow)) != 0) goto failed; /* FOREIGN KEY */
         (*n)++;
         if ((rc = add_returning(cx, sp, ret, nrow)) != 0) goto failed;
         if (((*n) & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) goto failed;

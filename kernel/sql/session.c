@@ -147,6 +147,8 @@ int32_t helios_sql_open(helios_lsm_t *lsm, const helios_sql_options_t *opts,
     if (rc != 0) goto failed;
     rc = cat_open(e, err);
     if (rc != 0) goto failed;
+    rc = stx_fk_open(e, err);
+    if (rc != 0) goto failed;
     sys_open(e);
     if (opts != NULL && opts->config_users != NULL) {
         for (uint32_t i = 0; opts->config_users[i] != NULL; i++) {
@@ -180,6 +182,7 @@ int32_t helios_sql_open(helios_lsm_t *lsm, const helios_sql_options_t *opts,
 failed:
     sys_close(e);
     cat_close(e);
+    stx_fk_close(e);
     stx_engine_close(e);
     free(e->data_dir);
     free(e);
@@ -191,6 +194,7 @@ void helios_sql_close(helios_engine_t *eng)
     if (eng == NULL) return;
     sys_close(eng);
     cat_close(eng);
+    stx_fk_close(eng);
     stx_engine_close(eng);
     pthread_mutex_destroy(&eng->sess_mu);
     free(eng->data_dir);

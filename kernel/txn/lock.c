@@ -61,6 +61,16 @@ void helios_txnmgr_destroy(helios_txnmgr_t *m)
     free(m);
 }
 
+void *helios_txnmgr_user(helios_txnmgr_t *m)
+{
+    return m->user;
+}
+
+void helios_txnmgr_set_user(helios_txnmgr_t *m, void *p)
+{
+    m->user = p;
+}
+
 void helios_txnmgr_stats(helios_txnmgr_t *m, helios_txn_stats_t *out)
 {
     pthread_mutex_lock(&m->mu);

@@ -55,4 +55,18 @@ int32_t stx_savepoint(helios_session_t *s, const char *name, helios_err_t *err);
 int32_t stx_rollback_to(helios_session_t *s, const char *name, helios_err_t *err);
 int32_t stx_release(helios_session_t *s, const char *name, helios_err_t *err);
 
+/* foreign keys (fk.c). open: load the definitions (after the catalog is open). create: the
+   FOREIGN KEY / REFERENCES constraints of CREATE TABLE `t` (its oid set), persisted into `b`
+   with the table; *mark lets create_failed forget them if the batch is not committed.
+   drop_table: 2BP01 while another table references `t`; else its own constraints go into
+   `b`. on_write: for a row of `t` being inserted (oldrow NULL), updated, or deleted (newrow
+   NULL): check referenced rows and apply referential actions on referencing rows. */
+int32_t stx_fk_open(helios_engine_t *eng, helios_err_t *err);
+void stx_fk_close(helios_engine_t *eng);
+int32_t stx_fk_create(helios_session_t *s, table_t *t, PgQuery__CreateStmt *cs,
+                      helios_wbatch_t *b, uint32_t *mark, helios_err_t *err);
+void stx_fk_create_failed(helios_session_t *s, uint32_t mark);
+int32_t stx_fk_drop_table(helios_session_t *s, table_t *t, helios_wbatch_t *b, helios_err_t *err);
+int32_t stx_fk_on_write(exec_ctx_t *cx, table_t *t, const val_t *oldrow, const val_t *newrow);
+
 #endif /* HELIOS_SQLTXN_H */

@@ -99,6 +99,10 @@ void helios_txn_commit_finish(helios_txn_t *t, uint32_t written, helios_seq_t se
 /* end: forget the read set and serializable state (commit, rollback). Locks are separate. */
 void helios_txn_end(helios_txn_t *t);
 
+/* user: one pointer the manager keeps for its owner (the SQL layer's foreign keys). */
+void *helios_txnmgr_user(helios_txnmgr_t *m);
+void helios_txnmgr_set_user(helios_txnmgr_t *m, void *p);
+
 /* ---- statistics (tests, monitoring) ---- */
 typedef struct helios_txn_stats {
     uint64_t lock_waits;

@@ -82,6 +82,7 @@ struct helios_txnmgr {
     pthread_mutex_t ser_mu;
     ser_rec_t *rec_head, *rec_tail;
     helios_txn_t *ser_head;
+    void *user;
 };
 
 void txn_ser_release(helios_txn_t *t); /* ser.c: drop registry state of a freed handle */

@@ -12,7 +12,8 @@ import sys
 
 from txnlib import Helios, Postgres, run_script
 
-SETUP = ["DROP TABLE IF EXISTS test", "CREATE TABLE test (id int PRIMARY KEY, value int)",
+SETUP = ["DROP TABLE IF EXISTS c_casc", "DROP TABLE IF EXISTS c_null", "DROP TABLE IF EXISTS c_rest",
+         "DROP TABLE IF EXISTS c_def", "DROP TABLE IF EXISTS test", "CREATE TABLE test (id int PRIMARY KEY, value int)",
          "INSERT INTO test (id, value) VALUES (1, 10), (2, 20)"]
 LEVELS = [("RC", "READ COMMITTED"), ("RR", "REPEATABLE READ"), ("SER", "SERIALIZABLE")]
 
@@ -309,6 +310,62 @@ def rc_recheck_c(res, final):
     return "second=%s final=%s" % (err_or(res[3]), final)
 
 
+FK_SETUP = SETUP + [
+    "CREATE TABLE c_casc (id int PRIMARY KEY, pid int REFERENCES test (id) ON DELETE CASCADE "
+    "ON UPDATE CASCADE)",
+    "CREATE TABLE c_null (id int PRIMARY KEY, pid int REFERENCES test ON DELETE SET NULL)",
+    "CREATE TABLE c_rest (id int PRIMARY KEY, pid int, FOREIGN KEY (pid) REFERENCES test (id))",
+    "CREATE TABLE c_def (id int PRIMARY KEY, pid int DEFAULT 2 REFERENCES test "
+    "ON DELETE SET DEFAULT ON UPDATE RESTRICT)"]
+
+
+def fk_actions(l):
+    return [(0, "INSERT INTO c_casc VALUES (1, 1), (2, 2)"),
+            (0, "INSERT INTO c_null VALUES (1, 1), (2, NULL)"),
+            (0, "INSERT INTO c_rest VALUES (1, 2)"),
+            (0, "INSERT INTO c_def VALUES (1, 1)"),
+            (0, "INSERT INTO c_rest VALUES (2, 99)"),
+            (0, "DELETE FROM test WHERE id = 2"),
+            (0, begin(l)),
+            (0, "DELETE FROM test WHERE id = 1"),
+            (0, "SELECT 'casc', * FROM c_casc UNION ALL SELECT 'null', * FROM c_null UNION ALL "
+                "SELECT 'def', * FROM c_def ORDER BY 1, 2"),
+            (0, "COMMIT"),
+            (0, "UPDATE test SET id = 3 WHERE id = 2"),
+            (0, "DELETE FROM c_rest; DELETE FROM c_def"),
+            (0, "UPDATE test SET id = 3 WHERE id = 2"),
+            (0, "SELECT * FROM c_casc")]
+
+
+def fk_actions_c(res, final):
+    return "bad_child=%s restrict=%s after_delete=%s upd_restrict=%s casc_upd=%s final=%s" % (
+        res[4].err, res[5].err, rows(res[8]), res[10].err, rows(res[13]), final)
+
+
+def fk_race_child_first(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "INSERT INTO c_rest VALUES (5, 1)"),
+            (1, "DELETE FROM test WHERE id = 1"),
+            (0, "COMMIT"),
+            (1, "COMMIT")]
+
+
+def fk_race_child_first_c(res, final):
+    return "delete=%s%s final=%s" % (err_or(res[3]), " (waited)" if res[3].blocked else "", final)
+
+
+def fk_race_parent_first(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "DELETE FROM test WHERE id = 1"),
+            (1, "INSERT INTO c_rest VALUES (6, 1)"),
+            (0, "COMMIT"),
+            (1, "COMMIT")]
+
+
+def fk_race_parent_first_c(res, final):
+    return "insert=%s%s final=%s" % (err_or(res[3]), " (waited)" if res[3].blocked else "", final)
+
+
 ANOMALIES = [("G0", 2, g0, g0_c), ("G1a", 2, g1a, g1a_c), ("G1b", 2, g1b, g1b_c),
              ("G1c", 2, g1c, g1c_c), ("OTV", 3, otv, otv_c), ("PMP", 2, pmp, pmp_c),
              ("PMP-write", 2, pmp_write, pmp_write_c), ("P4", 2, p4, p4_c),
@@ -320,14 +377,21 @@ LOCKS = [("FOR UPDATE NOWAIT / SKIP LOCKED", 2, for_update_nowait, for_update_no
          ("concurrent duplicate key", 2, dup_insert, dup_insert_c),
          ("savepoints", 1, savepoints, savepoints_c),
          ("error, ROLLBACK TO, go on", 1, sp_recover, sp_recover_c),
-         ("concurrent update re-check", 2, rc_recheck, rc_recheck_c)]
+         ("concurrent update re-check", 2, rc_recheck, rc_recheck_c),
+         ("FOREIGN KEY actions", 1, fk_actions, fk_actions_c, FK_SETUP),
+         ("FK: child insert, then parent delete", 2, fk_race_child_first, fk_race_child_first_c,
+          FK_SETUP),
+         ("FK: parent delete, then child insert", 2, fk_race_parent_first,
+          fk_race_parent_first_c, FK_SETUP)]
 
 
 def run_all(db, scenarios):
     out = {}
-    for name, n, steps, classify in scenarios:
+    for sc in scenarios:
+        name, n, steps, classify = sc[:4]
+        setup = sc[4] if len(sc) > 4 else SETUP
         for short, level in LEVELS:
-            res, final = run_script(db, SETUP, steps(level), n)
+            res, final = run_script(db, setup, steps(level), n)
             out[(name, short)] = classify(res, final)
     return out
 
@@ -341,7 +405,7 @@ def main():
     a = ap.parse_args()
     scen = ANOMALIES + LOCKS
     if a.only:
-        scen = [s for s in scen if s[0] in a.only.split(",")]
+        scen = [s for s in scen if s[0] in a.only.split("|")]
     with Postgres(fsync=False) as pg:
         pgres = run_all(pg, scen)
     with Helios(a.bin, a.plugins) as h:
@@ -350,7 +414,8 @@ def main():
     if a.markdown:
         print("| scenario | level | PostgreSQL 15 | HeliosDB | same |")
         print("|---|---|---|---|---|")
-    for name, _, _, _ in scen:
+    for sc in scen:
+        name = sc[0]
         for short, _ in LEVELS:
             p, h = pgres[(name, short)], hres[(name, short)]
             same = p == h
