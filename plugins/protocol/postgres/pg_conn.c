@@ -348,7 +348,15 @@ static int32_t pg_auth_password(pg_conn_t *c, const char *user)
         return -1;
     }
     int found = pg_auth_verifier(c, user, &v);
-    if (!found || pg_password_check(&v, (const char *)c->msg) != 0) {
+    if (!found) {
+        /* hash against a fake verifier anyway, so the reply takes as long as for a real
+           user and does not tell which users exist */
+        pg_scram_t mock;
+        memset(&mock, 0, sizeof(mock));
+        pg_scram_mock(&mock, c->inst->mock_key, user);
+        v = mock.v;
+    }
+    if (pg_password_check(&v, (const char *)c->msg) != 0 || !found) {
         pg_auth_failed(c, user);
         return -1;
     }
