@@ -765,9 +765,10 @@ static void test_scram_login(void)
 
 static void test_password_login(void)
 {
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+        const char *user = attempt == 2 ? "mallory" : "alice";
         cli_t *c = cli_start(HELIOS_AUTH_PASSWORD, 1 << 20, 2000);
-        cli_startup(c, "alice", "db");
+        cli_startup(c, user, "db");
         CU_ASSERT_EQUAL(cli_read(c), 0);
         CU_ASSERT_EQUAL(c->type, 'R');
         CU_ASSERT_EQUAL(c->body[3], 3);
@@ -783,8 +784,9 @@ static void test_password_login(void)
         } else {
             CU_ASSERT_EQUAL(c->type, 'E');
             CU_ASSERT_STRING_EQUAL(cli_field(c, 'C'), "28P01");
-            CU_ASSERT_STRING_EQUAL(cli_field(c, 'M'),
-                                   "password authentication failed for user \"alice\"");
+            char want[80];
+            snprintf(want, sizeof(want), "password authentication failed for user \"%s\"", user);
+            CU_ASSERT_STRING_EQUAL(cli_field(c, 'M'), want);
             CU_ASSERT_EQUAL(cli_read(c), -1);
         }
         cli_end(c);
