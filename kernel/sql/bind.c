@@ -1029,6 +1029,17 @@ int32_t bind_stmt(helios_session_t *s, arena_t *a, PgQuery__RawStmt *raw, const 
     return 0;
 }
 
+/* Copy the text of string constants (SVAL: unknown, BSVAL: text) out of the parse tree. */
+static void copy_tree_consts(arena_t *a, expr_t *e)
+{
+    if (e == NULL) return;
+    if (e->kind == E_CONST && !e->c.null && e->c.s != NULL &&
+        (e->c.t == HELIOS_OID_UNKNOWN || e->c.t == HELIOS_OID_TEXT)) {
+        e->c.s = ar_strndup(a, e->c.s, e->c.len);
+    }
+    for (uint32_t i = 0; e->args != NULL && i < e->n_args; i++) copy_tree_consts(a, e->args[i]);
+}
+
 static int32_t bind_one_expr(helios_session_t *s, arena_t *a, table_t *t, const char *sql,
                              expr_t **out, helios_err_t *err)
 {
@@ -1047,14 +1058,13 @@ static int32_t bind_one_expr(helios_session_t *s, arena_t *a, table_t *t, const 
     scope_t *sc = t != NULL ? table_scope(&bc, t, NULL) : ar_zalloc(a, sizeof(scope_t));
     PgQuery__SelectStmt *sel = pr->stmts[0]->stmt->select_stmt;
     rc = bind_expr(&bc, sc, sel->target_list[0]->res_target->val, out);
-    /* constants point into the parse tree: copy text values into the arena */
-    if (rc == 0 && (*out)->kind == E_CONST && !(*out)->c.null && (*out)->c.t == HELIOS_OID_UNKNOWN) {
-        (*out)->c.s = ar_strndup(a, (*out)->c.s, (*out)->c.len);
+    if (rc == 0 && bc.n_subq > 0) {
+        /* a subquery's plan may point into the tree: it lives as long as the arena */
+        return ar_defer(a, sql_parse_free_v, pr);
     }
-    if (rc == 0) {
-        /* deep constants: re-bind would be needed; keep the tree alive instead */
-        return 0;
-    }
+    /* string constants point into the parse tree: copy them into the arena, then free it
+       (keeping it leaked a tree per DEFAULT/CHECK bind, i.e. per INSERT plan) */
+    if (rc == 0) copy_tree_consts(a, *out);
     sql_parse_free(pr);
     return rc;
 }

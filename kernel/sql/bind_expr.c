@@ -816,8 +816,22 @@ static int32_t bind_agg(bind_ctx_t *bc, scope_t *q, PgQuery__FuncCall *fc, const
         if ((rc = bind_expr(bc, q, fc->agg_filter, &ag->filter)) != 0) return rc;
         if ((rc = coerce_to(bc, &ag->filter, HELIOS_OID_BOOL, -1, 0)) != 0) return rc;
     }
-    if (fc->n_agg_order > 0 && ag->fn != AGG_STRING_AGG && ag->fn != AGG_ARRAY_AGG) {
-        /* ORDER BY inside other aggregates does not change their result */
+    if (fc->n_agg_order > 0 && (ag->fn == AGG_STRING_AGG || ag->fn == AGG_ARRAY_AGG)) {
+        /* the order of the concatenation; other aggregates do not depend on it */
+        ag->n_order = (uint32_t)fc->n_agg_order;
+        ag->order = ar_alloc(bc->a, sizeof(expr_t *) * ag->n_order);
+        ag->order_desc = ar_zalloc(bc->a, ag->n_order);
+        ag->order_nulls_first = ar_zalloc(bc->a, ag->n_order);
+        for (uint32_t i = 0; i < ag->n_order; i++) {
+            PgQuery__SortBy *sb = fc->agg_order[i]->sort_by;
+            if ((rc = bind_expr(bc, q, sb->node, &ag->order[i])) != 0) return rc;
+            if (ag->order[i]->type == HELIOS_OID_UNKNOWN &&
+                (rc = coerce_to(bc, &ag->order[i], HELIOS_OID_TEXT, -1, 0)) != 0) return rc;
+            ag->order_desc[i] = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+            ag->order_nulls_first[i] =
+                sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+                (ag->order_desc[i] && sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST);
+        }
     }
     bc->agg_ok = 1;
     q->has_agg = 1;
@@ -1289,6 +1303,10 @@ int expr_equal(const expr_t *a, const expr_t *b)
         return 0;
     case E_AGG: {
         const agg_def_t *x = a->agg, *y = b->agg;
+        if (x->n_order != y->n_order) return 0;
+        for (uint32_t i = 0; i < x->n_order; i++) {
+            if (!expr_equal(x->order[i], y->order[i]) || x->order_desc[i] != y->order_desc[i]) return 0;
+        }
         return x->fn == y->fn && x->distinct == y->distinct && expr_equal(x->arg, y->arg) &&
                expr_equal(x->arg2, y->arg2) && expr_equal(x->filter, y->filter);
     }

@@ -146,9 +146,11 @@ static int32_t table_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeVar *rv, fro
             rt->coltypes[i] = cols[i].type;
             rt->coltypmods[i] = cols[i].typmod;
         }
-        /* names were copied into the arena; constants point into the tree, so keep it alive
-           by leaking it into the arena's lifetime via a small trick: re-parse is cheap, but the
-           plan references strings inside pr. We intentionally never free pr here. */
+        /* names were copied into the arena; constants point into the tree, so it lives as
+           long as the arena the plan is in */
+        if ((rc = ar_defer(bc->a, sql_parse_free_v, pr)) != 0) {
+            return bind_err_pos(bc, rv->location, rc, "out of memory");
+        }
         unit_t *u = add_unit(bc, fs);
         u->plan = mkplan(bc->a, P_SUBQ, q->depth);
         u->plan->l = child;

@@ -372,6 +372,9 @@ typedef struct aggst {
     /* DISTINCT: seen values */
     val_t *seen;
     size_t n_seen, cap_seen;
+    /* ORDER BY inside string_agg / array_agg: [value, delimiter, keys...] per input row */
+    val_t **ord;
+    size_t n_ord, cap_ord;
 } aggst_t;
 
 static int seen_before(arena_t *a, aggst_t *s, const val_t *v)
@@ -406,6 +409,27 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
     if ((rc = eval(cx, ag->arg, &v)) != 0) return rc;
     if (v.null && ag->fn != AGG_ARRAY_AGG) return 0;
     if (ag->distinct && seen_before(cx->ar, s, &v)) return 0;
+    if (ag->n_order > 0) {
+        /* collect now, concatenate in order at the end */
+        val_t *r = ar_alloc(cx->ar, sizeof(val_t) * (2 + ag->n_order));
+        r[0] = v;
+        memset(&r[1], 0, sizeof(val_t));
+        r[1].null = 1;
+        if (ag->arg2 != NULL && (rc = eval(cx, ag->arg2, &r[1])) != 0) return rc;
+        for (uint32_t k = 0; k < ag->n_order; k++) {
+            if ((rc = eval(cx, ag->order[k], &r[2 + k])) != 0) return rc;
+        }
+        if (s->n_ord == s->cap_ord) {
+            size_t nc = s->cap_ord ? s->cap_ord * 2 : 16;
+            val_t **n = ar_alloc(cx->ar, sizeof(val_t *) * nc);
+            if (s->n_ord) memcpy(n, s->ord, sizeof(val_t *) * s->n_ord);
+            s->ord = n;
+            s->cap_ord = nc;
+        }
+        s->ord[s->n_ord++] = r;
+        s->count++;
+        return 0;
+    }
     s->count++;
     switch (ag->fn) {
     case AGG_COUNT:
@@ -462,15 +486,7 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
     }
     case AGG_ARRAY_AGG:
         sb_putc(&s->sb, s->have ? ',' : '{');
-        if (v.null) sb_puts(&s->sb, "NULL");
-        else if (val_is_text(v.t)) {
-            sb_putc(&s->sb, '"');
-            for (uint32_t i = 0; i < v.len; i++) {
-                if (v.s[i] == '"' || v.s[i] == '\\') sb_putc(&s->sb, '\\');
-                sb_putc(&s->sb, v.s[i]);
-            }
-            sb_putc(&s->sb, '"');
-        } else val_to_text(&v, &s->sb);
+        array_put_elem(&s->sb, &v);
         s->have = 1;
         break;
     }
@@ -480,8 +496,51 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
 int32_t num_div(exec_ctx_t *cx, __int128 a, int16_t sa, __int128 b, int16_t sb, __int128 *r,
                 int16_t *rs);
 
+static int agg_ord_cmp(const void *a, const void *b);
+static __thread agg_def_t *g_agg_sort;
+
+static int agg_ord_cmp(const void *a, const void *b)
+{
+    const val_t *x = *(val_t *const *)a, *y = *(val_t *const *)b;
+    agg_def_t *ag = g_agg_sort;
+    for (uint32_t k = 0; k < ag->n_order; k++) {
+        const val_t *u = &x[2 + k], *v = &y[2 + k];
+        int c;
+        if (u->null || v->null) {
+            if (u->null && v->null) continue;
+            c = u->null ? 1 : -1;
+            return ag->order_nulls_first[k] ? -c : c;
+        }
+        c = val_cmp(u, v);
+        if (c != 0) return ag->order_desc[k] ? -c : c;
+    }
+    return x < y ? -1 : x > y; /* stable: input order (rows were allocated in order) */
+}
+
 static int32_t agg_final(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s, val_t *o)
 {
+    if (ag->n_order > 0 && s->n_ord > 0) {
+        agg_def_t *saved = g_agg_sort;
+        g_agg_sort = ag;
+        qsort(s->ord, s->n_ord, sizeof(val_t *), agg_ord_cmp);
+        g_agg_sort = saved;
+        int32_t rc;
+        for (size_t i = 0; i < s->n_ord; i++) {
+            val_t *r = s->ord[i];
+            if (ag->fn == AGG_STRING_AGG) {
+                if (s->have && !r[1].null) sb_putn(&s->sb, r[1].s, r[1].len);
+                sb_putn(&s->sb, r[0].s, r[0].len);
+                s->have = 1;
+            } else {
+                val_t v = r[0];
+                sb_putc(&s->sb, s->have ? ',' : '{');
+                array_put_elem(&s->sb, &v);
+                s->have = 1;
+            }
+        }
+        s->n_ord = 0;
+        (void)rc;
+    }
     memset(o, 0, sizeof *o);
     o->t = ag->type;
     switch (ag->fn) {

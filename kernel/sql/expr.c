@@ -590,8 +590,7 @@ static int32_t eval_subq(exec_ctx_t *cx, expr_t *e, val_t *o)
         sb_putc(&sb, '{');
         for (size_t i = 0; i < rs->n; i++) {
             if (i) sb_putc(&sb, ',');
-            if (rs->rows[i][0].null) sb_puts(&sb, "NULL");
-            else val_to_text(&rs->rows[i][0], &sb);
+            array_put_elem(&sb, &rs->rows[i][0]);
         }
         sb_putc(&sb, '}');
         o->t = e->type;
@@ -830,18 +829,7 @@ int32_t eval(exec_ctx_t *cx, expr_t *e, val_t *o)
                 return rc;
             }
             if (i) sb_putc(&sb, ',');
-            if (a.null) {
-                sb_puts(&sb, "NULL");
-            } else if (val_is_text(a.t)) {
-                sb_putc(&sb, '"');
-                for (uint32_t k = 0; k < a.len; k++) {
-                    if (a.s[k] == '"' || a.s[k] == '\\') sb_putc(&sb, '\\');
-                    sb_putc(&sb, a.s[k]);
-                }
-                sb_putc(&sb, '"');
-            } else {
-                val_to_text(&a, &sb);
-            }
+            array_put_elem(&sb, &a);
         }
         sb_putc(&sb, '}');
         memset(o, 0, sizeof *o);

@@ -728,10 +728,8 @@ static int32_t f_sleep(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     double secs = dbl(&a[0]);
     int64_t end = dt_now_us() + (int64_t)(secs * 1e6);
     while (dt_now_us() < end) {
-        if (cx->s->cancel) {
-            return sql_err(cx->err, HELIOS_ERR_QUERY_CANCELED,
-                           "canceling statement due to user request");
-        }
+        int32_t rc = exec_check_cancel(cx); /* cancel, statement_timeout */
+        if (rc != 0) return rc;
         usleep(10000);
     }
     o->null = 1;
@@ -1362,7 +1360,11 @@ uint32_t func_result_type(const func_def_t *f, expr_t **args, uint32_t n)
             }
         }
         if (!val_is_num(t)) return 0;
-        return val_is_int(t) && n == 1 ? HELIOS_OID_FLOAT8 : HELIOS_OID_NUMERIC;
+        /* PostgreSQL picks the float8 variant unless an argument is numeric */
+        for (uint32_t i = 0; i < n; i++) {
+            if (args[i]->type == HELIOS_OID_NUMERIC) return HELIOS_OID_NUMERIC;
+        }
+        return HELIOS_OID_FLOAT8;
     }
     if (strcmp(nm, "date_trunc") == 0 && n == 2 && args[1]->type == HELIOS_OID_TIMESTAMPTZ) {
         return HELIOS_OID_TIMESTAMPTZ;

@@ -40,6 +40,11 @@ void sql_parse_free(PgQuery__ParseResult *pr)
     }
 }
 
+void sql_parse_free_v(void *pr)
+{
+    sql_parse_free(pr);
+}
+
 const char *pn_str(pnode_t *n)
 {
     if (n != NULL && n->node_case == PG_QUERY__NODE__NODE_STRING) {

@@ -927,6 +927,12 @@ static int32_t param_binary(arena_t *a, uint32_t t, const uint8_t *d, uint32_t n
             }
         }
         if (res.d == NULL) sb_putc(&res, '0');
+        /* keep dscale fraction digits: the base-10000 groups pad the fraction with zeros */
+        const char *dot = memchr(res.d, '.', res.len);
+        if (dot != NULL && res.len - (size_t)(dot - res.d) - 1 > (size_t)dscale) {
+            res.len = (size_t)(dot - res.d) + (dscale > 0 ? 1 + (size_t)dscale : 0);
+            res.d[res.len] = '\0';
+        }
         int32_t rc = val_from_text(a, HELIOS_OID_NUMERIC, -1, res.d, res.len, o, err);
         if (rc == 0 && o->scale < dscale) {
             num_rescale(&o->n, o->scale, (int16_t)dscale);

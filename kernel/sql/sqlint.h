@@ -32,11 +32,13 @@ typedef struct arena_blk {
     char data[] __attribute__((aligned(16)));
 } arena_blk_t;
 
+typedef struct arena_defer arena_defer_t;
 typedef struct arena {
     arena_blk_t *head;
     size_t total;   /* bytes allocated from malloc */
     size_t limit;   /* 0: none; exceeding it sets over */
     uint32_t over;
+    arena_defer_t *defer; /* run (newest first) by ar_reset and ar_free */
 } arena_t;
 
 void *ar_alloc(arena_t *a, size_t n);
@@ -45,6 +47,9 @@ char *ar_strdup(arena_t *a, const char *s);
 char *ar_strndup(arena_t *a, const char *s, size_t n);
 char *ar_printf(arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ar_reset(arena_t *a);
+/* ar_defer: call fn(arg) when the arena is next reset or freed (a parse tree a plan in the
+   arena points into). Returns 0, or 53200 when out of memory (fn(arg) is then called now). */
+int32_t ar_defer(arena_t *a, void (*fn)(void *), void *arg);
 void ar_free(arena_t *a);
 
 /* growable string */
@@ -101,6 +106,7 @@ int32_t val_from_text(arena_t *a, uint32_t t, int32_t tm, const char *s, size_t 
                       helios_err_t *err);
 /* text output (PostgreSQL format), appended to sb */
 void val_to_text(const val_t *v, sbuf_t *sb);
+void array_put_elem(sbuf_t *b, const val_t *v);
 /* text output into arena; returns NUL-terminated */
 const char *val_text(arena_t *a, const val_t *v, uint32_t *len);
 /* cast v to type t/typmod */
@@ -279,6 +285,10 @@ typedef struct agg_def {
     struct expr *filter;
     uint32_t type;     /* result type */
     uint32_t argtype;
+    struct expr **order; /* string_agg / array_agg (... ORDER BY ...) */
+    uint8_t *order_desc;
+    uint8_t *order_nulls_first;
+    uint32_t n_order;
 } agg_def_t;
 
 enum { AGG_COUNT = 1, AGG_COUNT_STAR, AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX, AGG_BOOL_AND,
@@ -531,6 +541,7 @@ uint32_t func_result_type(const func_def_t *f, expr_t **args, uint32_t n);
 /* ---------- parse.c ---------- */
 int32_t sql_parse(const char *sql, PgQuery__ParseResult **out, helios_err_t *err);
 void sql_parse_free(PgQuery__ParseResult *pr);
+void sql_parse_free_v(void *pr); /* for ar_defer */
 char *sql_deparse_expr(arena_t *a, pnode_t *n);
 const char *pn_str(pnode_t *n); /* String node -> text, else NULL */
 char *sql_name_lower(arena_t *a, const char *s);

@@ -179,6 +179,14 @@ int num_rescale(__int128 *v, int16_t from, int16_t to)
     if (to == from) {
         return 0;
     }
+    /* 10^39 does not fit in 128 bits: scale steps that large only fit (or leave) zero */
+    if (to - from > 38) {
+        return *v == 0 ? 0 : -1;
+    }
+    if (from - to > 38) {
+        *v = 0; /* |v| < 10^39, so the quotient and its rounding are 0 */
+        return 0;
+    }
     if (to > from) {
         __int128 m = pow10_128(to - from);
         __int128 lim = I128_MAX / m;
@@ -194,7 +202,7 @@ int num_rescale(__int128 *v, int16_t from, int16_t to)
     if (r < 0) {
         r = -r;
     }
-    if (r * 2 >= d) {
+    if (r >= d - r) { /* r * 2 >= d without overflowing when d is 10^38 */
         q += *v < 0 ? -1 : 1;
     }
     *v = q;
@@ -1069,4 +1077,32 @@ uint64_t val_hash(const val_t *v)
         while (l > 0 && v->s[l - 1] == ' ') l--;
     }
     return hash_bytes(v->s, l);
+}
+
+/* one element of an array's text form, quoted only when PostgreSQL would quote it */
+void array_put_elem(sbuf_t *b, const val_t *v)
+{
+    if (v->null) {
+        sb_puts(b, "NULL");
+        return;
+    }
+    sbuf_t t = {0};
+    val_to_text(v, &t);
+    const char *s = t.d != NULL ? t.d : "";
+    int need = t.len == 0 || strcasecmp(s, "NULL") == 0;
+    for (size_t i = 0; i < t.len && !need; i++) {
+        char c = s[i];
+        if (c == ',' || c == '{' || c == '}' || c == '"' || c == '\\' || isspace((unsigned char)c)) need = 1;
+    }
+    if (!need) {
+        sb_putn(b, s, t.len);
+    } else {
+        sb_putc(b, '"');
+        for (size_t i = 0; i < t.len; i++) {
+            if (s[i] == '"' || s[i] == '\\') sb_putc(b, '\\');
+            sb_putc(b, s[i]);
+        }
+        sb_putc(b, '"');
+    }
+    sb_free(&t);
 }

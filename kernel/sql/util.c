@@ -71,8 +71,39 @@ char *ar_printf(arena_t *a, const char *fmt, ...)
     return p;
 }
 
+struct arena_defer {
+    struct arena_defer *next;
+    void (*fn)(void *);
+    void *arg;
+};
+
+int32_t ar_defer(arena_t *a, void (*fn)(void *), void *arg)
+{
+    arena_defer_t *d = malloc(sizeof(*d));
+    if (d == NULL) {
+        fn(arg);
+        return HELIOS_ERR_OUT_OF_MEMORY;
+    }
+    d->fn = fn;
+    d->arg = arg;
+    d->next = a->defer;
+    a->defer = d;
+    return 0;
+}
+
+static void ar_run_defers(arena_t *a)
+{
+    while (a->defer != NULL) {
+        arena_defer_t *d = a->defer;
+        a->defer = d->next;
+        d->fn(d->arg);
+        free(d);
+    }
+}
+
 void ar_reset(arena_t *a)
 {
+    ar_run_defers(a);
     /* keep the first (newest, largest) block to avoid malloc churn on hot paths */
     arena_blk_t *b = a->head;
     if (b == NULL) {
@@ -98,6 +129,7 @@ void ar_reset(arena_t *a)
 
 void ar_free(arena_t *a)
 {
+    ar_run_defers(a);
     arena_blk_t *b = a->head;
     while (b != NULL) {
         arena_blk_t *n = b->next;

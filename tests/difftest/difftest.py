@@ -79,7 +79,7 @@ class Gen:
         out = []
         for t in self.tables:
             out.append("CREATE TABLE %s (id int PRIMARY KEY, a int, b int, c text, d numeric(8,2), "
-                       "e float8, f bool)" % t)
+                       "e float8, f bool, g date, h timestamp)" % t)
             rows = []
             for i in range(1, self.r.randint(15, 40)):
                 a = self.maybe_null(str(self.r.randint(-3, 9)))
@@ -88,7 +88,12 @@ class Gen:
                 d = self.maybe_null("%d.%02d" % (self.r.randint(-50, 99), self.r.randint(0, 99)))
                 e = self.maybe_null(repr(self.r.choice(self.FLOATS)))
                 f = self.maybe_null(self.r.choice(["true", "false"]))
-                rows.append("(%d, %s, %s, %s, %s, %s, %s)" % (i, a, b, c, d, e, f))
+                g = self.maybe_null("'%04d-%02d-%02d'" % (self.r.randint(1999, 2025), self.r.randint(1, 12),
+                                                          self.r.randint(1, 28)))
+                h = self.maybe_null("'2024-%02d-%02d %02d:%02d:%02d'" % (
+                    self.r.randint(1, 12), self.r.randint(1, 28), self.r.randint(0, 23),
+                    self.r.randint(0, 59), self.r.randint(0, 59)))
+                rows.append("(%d, %s, %s, %s, %s, %s, %s, %s, %s)" % (i, a, b, c, d, e, f, g, h))
             out.append("INSERT INTO %s VALUES %s" % (t, ", ".join(rows)))
         return out
 
@@ -124,7 +129,29 @@ class Gen:
 
     def any_expr(self, al):
         r = self.r
-        k = r.randint(0, 9)
+        k = r.randint(0, 13)
+        if k == 10:
+            return r.choice(["%s.g", "%s.g + %s.a", "%s.g - date '2020-01-01'", "extract(year from %s.g)",
+                             "date_part('month', %s.h)", "date_trunc('month', %s.h)",
+                             "%s.h + interval '1 day 2 hours'", "%s.h - %s.h", "%s.g < date '2010-06-01'",
+                             "(%s.h)::date", "%s.g + interval '1 month'"]).replace("%s", al)
+        if k == 11:
+            return r.choice(["lpad(%s.c, 6, '*')", "replace(%s.c, 'a', 'X')", "position('b' in %s.c)",
+                             "%s.c || %s.a", "coalesce(%s.c, 'none')", "length(%s.c) + %s.a",
+                             "upper(%s.c) < lower(%s.c)", "left(%s.c, 2)", "reverse(%s.c)",
+                             "trim(both 'a' from %s.c)", "initcap(%s.c)", "repeat(%s.c, 2)",
+                             "split_part(%s.c, '_', 1)", "md5(%s.c)"]).replace("%s", al)
+        if k == 12:
+            return r.choice(["%s.d / NULLIF(%s.a, 0)", "round(%s.d / 3, 2)", "%s.d * %s.d", "ceil(%s.d)",
+                             "floor(%s.e)", "%s.d %% 7", "-%s.d", "trunc(%s.d, 1)", "sign(%s.d)",
+                             "%s.d::int", "%s.e::numeric", "sqrt(abs(%s.e))", "power(%s.a, 2)",
+                             "%s.a::float8 / 4", "%s.d + 0.005", "greatest(%s.a, %s.b, 0)",
+                             "least(%s.d, 5)"]).replace("%s", al)
+        if k == 13:
+            return r.choice(["CASE %s.a WHEN 1 THEN 'one' WHEN 2 THEN 'two' ELSE %s.c END",
+                             "%s.a IS DISTINCT FROM %s.b", "%s.f IS TRUE", "NOT %s.f",
+                             "%s.c ILIKE '%%B%%'", "%s.a BETWEEN %s.b AND 7",
+                             "%s.c IN ('x', 'y', NULL)"]).replace("%s", al)
         if k <= 4:
             return self.int_expr(al)
         if k == 5:
@@ -183,7 +210,9 @@ class Gen:
             g = r.choice(["a", "b", "f", "c"])
             agg = r.sample(["count(*)", "count(x.b)", "sum(x.a)", "avg(x.a)", "min(x.c)", "max(x.d)",
                             "sum(x.d)", "avg(x.d)", "sum(x.e)", "bool_and(x.f)", "count(DISTINCT x.b)",
-                            "max(x.a + x.b)"], r.randint(1, 3))
+                            "max(x.a + x.b)", "string_agg(x.c, ',' ORDER BY x.c, x.id)",
+                            "array_agg(x.a ORDER BY x.id)", "min(x.g)", "max(x.h)", "bool_or(x.f)",
+                            "sum(x.a) FILTER (WHERE x.b > 2)", "avg(DISTINCT x.b)"], r.randint(1, 3))
             q = "SELECT x.%s, %s FROM %s x" % (g, ", ".join(agg), t)
             if r.random() < 0.5:
                 q += " WHERE %s" % self.pred("x")
@@ -302,8 +331,9 @@ def main():
             if h["err"] or p["err"]:
                 if h["err"] and p["err"]:
                     both_err += 1
-                    continue
-                ok = False
+                    ok = h["err"] == p["err"]  # the same SQLSTATE
+                else:
+                    ok = False
             elif ordered:
                 ok = h["rows"] == p["rows"]
             else:
@@ -313,8 +343,8 @@ def main():
                 if shown < a.show:
                     shown += 1
                     print("DIFF %s" % s)
-                    print("  helios:   %s" % (h.get("msg") if h["err"] else sorted(h["rows"])[:8]))
-                    print("  postgres: %s" % (p.get("msg") if p["err"] else sorted(p["rows"])[:8]))
+                    print("  helios:   %s" % ("%s %s" % (h["err"], h.get("msg")) if h["err"] else sorted(h["rows"])[:8]))
+                    print("  postgres: %s" % ("%s %s" % (p["err"], p.get("msg")) if p["err"] else sorted(p["rows"])[:8]))
         print("difftest seed %d: %d statements (%d queries), %d differences, %d errors on both sides; "
               "helios %.2fs, postgres %.2fs" % (a.seed, len(stmts), len(queries), diffs, both_err,
                                                t1 - t0, t2 - t1))
