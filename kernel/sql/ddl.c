@@ -928,7 +928,10 @@ static int32_t alter_table(helios_session_t *s, PgQuery__AlterTableStmt *as, hel
         }
         case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: {
             PgQuery__Constraint *co = cmd->def->constraint;
-            if (co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) break; /* not enforced yet */
+            if (co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+                rc = stx_fk_add(s, t, co, err); /* kernel/txn/fk.c */
+                break;
+            }
             if (co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
                 co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
                 uint32_t cols[16], n = 0;

@@ -627,3 +627,79 @@ int32_t stx_fk_on_write(exec_ctx_t *cx, table_t *t, const val_t *oldrow, const v
 {
     return fk_write(cx, t, oldrow, newrow, 0);
 }
+
+/* ALTER TABLE t ADD [CONSTRAINT name] FOREIGN KEY (...) REFERENCES ...: every existing row
+   must reference an existing key (23503 otherwise); runs under the catalog's write lock, so
+   no statement writes meanwhile. */
+int32_t stx_fk_add(helios_session_t *s, table_t *t, PgQuery__Constraint *co, helios_err_t *err)
+{
+    helios_engine_t *eng = s->eng;
+    stx_fks_t *fs = fks_of(eng);
+    uint32_t mark = fs->n;
+    helios_wbatch_t *b = helios_wbatch_new();
+    if (b == NULL) return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    int32_t rc = fk_one(s, t, co, -1, b, fs, err);
+    if (rc != 0) {
+        helios_wbatch_free(b);
+        return rc;
+    }
+    fk_def_t f = fs->v[fs->n - 1];
+    table_t *p = table_by_oid(eng, f.parent_oid);
+    int which = parent_key_of(p, f.pcols, f.n);
+    arena_t ar = {0};
+    exec_ctx_t cx = {0};
+    cx.s = s;
+    cx.eng = eng;
+    cx.ar = &ar;
+    cx.err = err;
+    helios_seq_t seq = helios_lsm_last_seq(eng->lsm);
+    helios_iter_t *it = NULL;
+    sbuf_t key = {0};
+    helios_buf_t v = {0};
+    val_t *row = calloc(t->n_cols + 1, sizeof(val_t));
+    if (row == NULL) rc = sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    if (rc == 0) rc = helios_lsm_iter_open(eng->lsm, t->tree, seq, &it, err);
+    if (rc == 0) helios_iter_seek_first(it);
+    while (rc == 0 && helios_iter_valid(it)) {
+        uint32_t vl;
+        const uint8_t *rv = helios_iter_value(it, &vl);
+        ar_reset(&ar);
+        if ((rc = row_decode(&ar, t, rv, vl, row, 0, err)) != 0) break;
+        int any_null = 0;
+        for (uint32_t k = 0; k < f.n; k++) any_null |= row[f.ccols[k]].null;
+        if (!any_null) {
+            uint32_t found = 0;
+            uint32_t tree = which == -1 ? p->tree : p->idx[which].tree;
+            rc = parent_key(&cx, p, which, &f, f.ccols, row, &key);
+            if (rc == 0) {
+                rc = helios_lsm_get(eng->lsm, tree, seq, key.d, (uint32_t)key.len, &v, &found,
+                                    err);
+            }
+            if (rc == 0 && !found) {
+                sbuf_t a = {0}, bb = {0};
+                key_text(t, f.ccols, f.n, row, &a, &bb);
+                rc = sql_err(err, HELIOS_ERR_FOREIGN_KEY_VIOLATION,
+                             "insert or update on table \"%s\" violates foreign key constraint "
+                             "\"%s\"", t->name, f.name);
+                sql_err_detail(err, "Key (%s)=(%s) is not present in table \"%s\".", a.d, bb.d,
+                               p->name);
+                sb_free(&a);
+                sb_free(&bb);
+            }
+        }
+        helios_iter_next(it);
+    }
+    if (it != NULL) {
+        int32_t rc2 = helios_iter_status(it, rc == 0 ? err : NULL);
+        if (rc == 0) rc = rc2;
+        helios_iter_close(it);
+    }
+    if (rc == 0) rc = cat_commit_batch(eng, b, err);
+    if (rc != 0) fk_remove_from(fs, mark);
+    helios_wbatch_free(b);
+    free(row);
+    sb_free(&key);
+    helios_buf_free(&v);
+    ar_free(&ar);
+    return rc;
+}

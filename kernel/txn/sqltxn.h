@@ -67,6 +67,8 @@ int32_t stx_fk_create(helios_session_t *s, table_t *t, PgQuery__CreateStmt *cs,
                       helios_wbatch_t *b, uint32_t *mark, helios_err_t *err);
 void stx_fk_create_failed(helios_session_t *s, uint32_t mark);
 int32_t stx_fk_drop_table(helios_session_t *s, table_t *t, helios_wbatch_t *b, helios_err_t *err);
+/* ALTER TABLE ADD FOREIGN KEY: validates the existing rows (23503) and persists it */
+int32_t stx_fk_add(helios_session_t *s, table_t *t, PgQuery__Constraint *co, helios_err_t *err);
 int32_t stx_fk_on_write(exec_ctx_t *cx, table_t *t, const val_t *oldrow, const val_t *newrow);
 
 #endif /* HELIOS_SQLTXN_H */

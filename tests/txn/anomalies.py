@@ -12,7 +12,7 @@ import sys
 
 from txnlib import Helios, Postgres, run_script
 
-SETUP = ["DROP TABLE IF EXISTS c_casc", "DROP TABLE IF EXISTS c_null", "DROP TABLE IF EXISTS c_rest",
+SETUP = ["DROP TABLE IF EXISTS c_alt", "DROP TABLE IF EXISTS c_casc", "DROP TABLE IF EXISTS c_null", "DROP TABLE IF EXISTS c_rest",
          "DROP TABLE IF EXISTS c_def", "DROP TABLE IF EXISTS test", "CREATE TABLE test (id int PRIMARY KEY, value int)",
          "INSERT INTO test (id, value) VALUES (1, 10), (2, 20)"]
 LEVELS = [("RC", "READ COMMITTED"), ("RR", "REPEATABLE READ"), ("SER", "SERIALIZABLE")]
@@ -342,6 +342,27 @@ def fk_actions_c(res, final):
         res[4].err, res[5].err, rows(res[8]), res[10].err, rows(res[13]), final)
 
 
+def fk_alter(l):
+    return [(0, "CREATE TABLE c_alt (id int PRIMARY KEY, pid int)"),
+            (0, "INSERT INTO c_alt VALUES (1, 1), (2, 5), (3, NULL)"),
+            (0, "ALTER TABLE c_alt ADD CONSTRAINT c_alt_fk FOREIGN KEY (pid) REFERENCES test (id) "
+                "ON DELETE CASCADE"),
+            (0, "DELETE FROM c_alt WHERE id = 2"),
+            (0, "ALTER TABLE c_alt ADD CONSTRAINT c_alt_fk FOREIGN KEY (pid) REFERENCES test (id) "
+                "ON DELETE CASCADE"),
+            (0, begin(l)),
+            (0, "INSERT INTO c_alt VALUES (4, 7)"),
+            (0, "ROLLBACK"),
+            (0, "DELETE FROM test WHERE id = 1"),
+            (0, "SELECT * FROM c_alt ORDER BY id"),
+            (0, "DROP TABLE test")]
+
+
+def fk_alter_c(res, final):
+    return "bad_rows=%s add=%s insert=%s after_cascade=%s drop_parent=%s" % (
+        res[2].err, err_or(res[4]), res[6].err, rows(res[9]), res[10].err)
+
+
 def fk_race_child_first(l):
     return [(0, begin(l)), (1, begin(l)),
             (0, "INSERT INTO c_rest VALUES (5, 1)"),
@@ -379,6 +400,7 @@ LOCKS = [("FOR UPDATE NOWAIT / SKIP LOCKED", 2, for_update_nowait, for_update_no
          ("error, ROLLBACK TO, go on", 1, sp_recover, sp_recover_c),
          ("concurrent update re-check", 2, rc_recheck, rc_recheck_c),
          ("FOREIGN KEY actions", 1, fk_actions, fk_actions_c, FK_SETUP),
+         ("ALTER TABLE ADD FOREIGN KEY", 1, fk_alter, fk_alter_c, FK_SETUP),
          ("FK: child insert, then parent delete", 2, fk_race_child_first, fk_race_child_first_c,
           FK_SETUP),
          ("FK: parent delete, then child insert", 2, fk_race_parent_first,
