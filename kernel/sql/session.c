@@ -132,6 +132,22 @@ int32_t sess_set_setting(helios_session_t *s, const char *name, const char *valu
     return 0;
 }
 
+/* the session's work_mem setting ("4MB", "512kB", "1GB", plain kB) or the engine default */
+static uint64_t sess_work_mem(helios_session_t *s)
+{
+    const char *v = sess_get_setting(s, "work_mem");
+    if (v == NULL || strcmp(v, "64MB") == 0) return s->eng->work_mem;
+    char *end;
+    double n = strtod(v, &end);
+    while (*end == ' ') end++;
+    uint64_t unit = 1024; /* PostgreSQL's unit for work_mem is kB */
+    if (strncasecmp(end, "MB", 2) == 0) unit = 1024 * 1024;
+    else if (strncasecmp(end, "GB", 2) == 0) unit = 1024ull * 1024 * 1024;
+    else if (strncasecmp(end, "B", 1) == 0) unit = 1;
+    uint64_t b = (uint64_t)(n * (double)unit);
+    return b < 65536 ? 65536 : b;
+}
+
 /* ---------------- engine ---------------- */
 int32_t helios_sql_open(helios_lsm_t *lsm, const helios_sql_options_t *opts,
                         helios_engine_t **out, helios_err_t *err)
@@ -578,7 +594,7 @@ int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
     rowset_t rows;
     for (int attempt = 0;; attempt++) {
         ar_reset(&s->qar);
-        s->qar.limit = s->eng->work_mem;
+        s->qar.limit = sess_work_mem(s);
         rc = run_plan(s, sp, &s->qar, params, n_params, &rows, tagbuf, err);
         rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
         /* an autocommitted statement that lost a write-write race runs again on a newer
@@ -1025,7 +1041,7 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
                            "cached plan must not change result type");
         }
         s->cancel = 0;
-        p->ar.limit = s->eng->work_mem;
+        p->ar.limit = sess_work_mem(s);
         for (int attempt = 0;; attempt++) {
             rc = run_plan(s, sp, &p->ar, p->params, p->n_params, &p->rows, p->tag, err);
             rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);

@@ -107,6 +107,8 @@ int32_t val_from_text(arena_t *a, uint32_t t, int32_t tm, const char *s, size_t 
 /* text output (PostgreSQL format), appended to sb */
 void val_to_text(const val_t *v, sbuf_t *sb);
 void array_put_elem(sbuf_t *b, const val_t *v);
+/* json: validate (and for jsonb canonicalize) text; 0 or -1 when it is not json */
+int json_input(arena_t *a, const char *s, size_t n, int jsonb, const char **out, uint32_t *outlen);
 /* text output into arena; returns NUL-terminated */
 const char *val_text(arena_t *a, const val_t *v, uint32_t *len);
 /* cast v to type t/typmod */

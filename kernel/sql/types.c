@@ -769,12 +769,10 @@ int32_t val_from_text(arena_t *a, uint32_t t, int32_t tm, const char *s, size_t 
     }
     case HELIOS_OID_JSON:
     case HELIOS_OID_JSONB:
-        if (tn == 0) {
+        if (a == NULL || json_input(a, s, n, t == HELIOS_OID_JSONB, &o.s, &o.len) != 0) {
             return sql_err(err, HELIOS_ERR_INVALID_TEXT_REPRESENTATION,
-                           "invalid input syntax for type %s", t == 114 ? "json" : "jsonb");
+                           "invalid input syntax for type %s", t == 114 ? "json" : "json");
         }
-        o.s = ar_strndup(a, s, n);
-        o.len = (uint32_t)n;
         break;
     default:
         o.s = ar_strndup(a, s, n);

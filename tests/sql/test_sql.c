@@ -114,6 +114,13 @@ static void test_basics(helios_session_t *s)
     CHECK(strcmp(one(s, "INSERT INTO ser (v) VALUES ('b') RETURNING id"), "2") == 0, "serial 2");
     CHECK(ex(s, "CREATE VIEW rich AS SELECT owner FROM acct WHERE bal > 15", &err) == 0, "view");
     CHECK(ex(s, "CREATE USER alice PASSWORD 'secret'", &err) == 0, "create user");
+    /* a query above work_mem fails with 53200 and the session goes on */
+    CHECK(ex(s, "SET work_mem = '1MB'", &err) == 0, "set work_mem");
+    rc = ex(s, "SELECT count(*) FROM generate_series(1, 300) a, generate_series(1, 300) b", &err);
+    CHECK(rc == HELIOS_ERR_OUT_OF_MEMORY, "53200: %s %s", state(rc), err.message);
+    CHECK(ex(s, "RESET work_mem", &err) == 0, "reset work_mem");
+    CHECK(strcmp(one(s, "SELECT count(*) FROM generate_series(1, 300) a, generate_series(1, 300) b"),
+                 "90000") == 0, "same query within the default work_mem");
 }
 
 static void test_restart(void)
