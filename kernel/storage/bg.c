@@ -16,8 +16,9 @@
 
 #include "storage/db.h"
 
-#define COMPACT_TRIGGER 4u
+#define COMPACT_TRIGGER 2u
 #define COMPACT_RATIO 2u
+#define COMPACT_SPACE_AMP_DIV 4u /* newer runs >= oldest / 4: merge all */
 #define COMPACT_MAX_RUNS 12u
 #define PACE_IMM 3u
 #define PACE_RUNS 20u
@@ -261,6 +262,18 @@ static int pick_runs(const lsm_view_t *v, uint32_t *from, uint32_t *to)
     uint32_t n = v->n_runs;
     if (n < COMPACT_TRIGGER) {
         return 0;
+    }
+    /* space amplification: once the newer runs add up to a quarter of the oldest, merge
+       everything (bounds space to 1.25x and keeps reads, which cannot skip runs on a scan,
+       to one or two runs; RocksDB's universal compaction has the same rule at 200%) */
+    uint64_t newer = 0;
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        newer += helios_sst_meta(v->runs[i])->size_bytes;
+    }
+    if (newer * COMPACT_SPACE_AMP_DIV >= helios_sst_meta(v->runs[n - 1])->size_bytes) {
+        *from = 0;
+        *to = n;
+        return 1;
     }
     for (uint32_t s = 0; s + 1 < n; s++) {
         uint64_t sum = helios_sst_meta(v->runs[s])->size_bytes;

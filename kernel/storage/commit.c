@@ -158,6 +158,7 @@ int32_t lsm_tree_switch_mem(helios_lsm_t *db, lsm_tree_t *t)
         rc = HELIOS_ERR_OUT_OF_MEMORY;
     } else {
         lsm_view_install(t, v);
+        t->active = nm; /* the view holds it */
     }
     pthread_mutex_unlock(&t->mu);
     helios_mem_unref(nm);
@@ -217,7 +218,7 @@ static int32_t apply_batch(helios_lsm_t *db, tree_cache_t *tc, const uint8_t *re
         lsm_tree_t *t = tc_get(db, tc, e.tree);
         if (t != NULL && (!recovering || (seq > t->create_seq && seq > t->flushed_seq))) {
             /* the view's memtable only changes under lead_mu, which we hold */
-            int32_t rc = helios_mem_add(t->view->mem, seq, e.type, e.key, e.klen, e.val, e.vlen);
+            int32_t rc = helios_mem_add(t->active, seq, e.type, e.key, e.klen, e.val, e.vlen);
             if (rc != 0) {
                 return helios_storage_err_set(err, rc, "out of memory");
             }
@@ -314,9 +315,22 @@ static int32_t apply_ddl(helios_lsm_t *db, const uint8_t *pl, uint32_t len, uint
         pthread_rwlock_unlock(&db->trees_lock);
         pthread_mutex_lock(&t->mu);
         t->dropped = 1;
+        /* the files go once a manifest without this tree is durable (manifest.c) */
+        pthread_mutex_lock(&db->dead_mu);
         for (uint32_t i = 0; i < t->view->n_runs; i++) {
-            helios_sst_mark_obsolete(t->view->runs[i]);
+            if (db->n_dead == db->cap_dead) {
+                uint32_t cap = db->cap_dead ? db->cap_dead * 2 : 16;
+                helios_sst_t **nd = realloc(db->dead, cap * sizeof(*nd));
+                if (nd == NULL) {
+                    break; /* the file stays; the next open deletes it as an orphan */
+                }
+                db->dead = nd;
+                db->cap_dead = cap;
+            }
+            helios_sst_ref(t->view->runs[i]);
+            db->dead[db->n_dead++] = t->view->runs[i];
         }
+        pthread_mutex_unlock(&db->dead_mu);
         pthread_mutex_unlock(&t->mu);
         lsm_tree_unref(t); /* the table's reference */
         lsm_tree_unref(t); /* ours */
@@ -581,7 +595,7 @@ static void lead_group(helios_lsm_t *db, lsm_writer_t *group, lsm_writer_t *last
         atomic_fetch_add(&db->commits, n_encoded);
         /* switch memtables that grew past their size */
         for (uint32_t i = 0; i < tc.n; i++) {
-            if (helios_mem_bytes(tc.t[i]->view->mem) >= db->o.memtable_bytes) {
+            if (helios_mem_bytes(tc.t[i]->active) >= db->o.memtable_bytes) {
                 lsm_tree_switch_mem(db, tc.t[i]);
             }
         }

@@ -39,6 +39,7 @@ typedef struct lsm_tree {
     uint64_t schema_seq;
     uint64_t flushed_seq; /* entries <= this are in SSTables (as of the manifest) */
     lsm_view_t *view;
+    helios_mem_t *active; /* view->mem, for the commit leader (changes only under lead_mu) */
     _Atomic uint64_t bloom[3]; /* checks, negatives, false positives */
     _Atomic uint64_t compactions;
 } lsm_tree_t;
@@ -72,6 +73,9 @@ struct helios_lsm {
     uint32_t n_snaps, cap_snaps;
 
     pthread_mutex_t man_mu;
+    pthread_mutex_t dead_mu; /* runs of dropped trees, deleted after the next manifest write */
+    helios_sst_t **dead;
+    uint32_t n_dead, cap_dead;
     _Atomic uint64_t next_file_no;
     uint64_t manifest_last_seq;
 

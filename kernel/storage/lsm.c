@@ -41,6 +41,7 @@ lsm_tree_t *lsm_tree_new(uint32_t id, const helios_tree_schema_t *s)
         free(t);
         return NULL;
     }
+    t->active = t->view->mem;
     return t;
 }
 
@@ -354,9 +355,8 @@ oom:
 
 /* ---- snapshots (and the hook for branch points: anything that pins a seq) ---- */
 
-static void snap_add(helios_lsm_t *db, uint64_t seq)
+static void snap_add_locked(helios_lsm_t *db, uint64_t seq)
 {
-    pthread_mutex_lock(&db->snap_mu);
     uint32_t i = 0;
     while (i < db->n_snaps && db->snaps[i].seq < seq) {
         i++;
@@ -368,7 +368,6 @@ static void snap_add(helios_lsm_t *db, uint64_t seq)
             uint32_t cap = db->cap_snaps ? db->cap_snaps * 2 : 16;
             lsm_snap_t *ns = realloc(db->snaps, cap * sizeof(*ns));
             if (ns == NULL) {
-                pthread_mutex_unlock(&db->snap_mu);
                 return; /* unregistered: compaction may drop what it needs; rare OOM */
             }
             db->snaps = ns;
@@ -379,17 +378,24 @@ static void snap_add(helios_lsm_t *db, uint64_t seq)
         db->snaps[i].count = 1;
         db->n_snaps++;
     }
+}
+
+static void snap_add(helios_lsm_t *db, uint64_t seq)
+{
+    pthread_mutex_lock(&db->snap_mu);
+    snap_add_locked(db, seq);
     pthread_mutex_unlock(&db->snap_mu);
 }
 
 int32_t helios_lsm_snapshot(helios_lsm_t *db, helios_seq_t *seq)
 {
-    /* read last_seq under snap_mu so a compaction copying the registry sees it or sees a
-       last_seq at least as new */
+    /* read last_seq and register it in one critical section: a compaction copies the
+       registry after choosing its inputs, so it either sees this snapshot or has inputs
+       that are all older than it */
     pthread_mutex_lock(&db->snap_mu);
     uint64_t s = helios_lsm_last_seq(db);
+    snap_add_locked(db, s);
     pthread_mutex_unlock(&db->snap_mu);
-    snap_add(db, s);
     *seq = s;
     return 0;
 }
@@ -599,6 +605,7 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     pthread_rwlock_init(&db->trees_lock, NULL);
     pthread_mutex_init(&db->snap_mu, NULL);
     pthread_mutex_init(&db->man_mu, NULL);
+    pthread_mutex_init(&db->dead_mu, NULL);
     pthread_mutex_init(&db->bg_mu, NULL);
     pthread_mutex_init(&db->flush_mu, NULL);
     pthread_mutex_init(&db->compact_mu, NULL);
@@ -640,6 +647,13 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     }
     db->next_seq = last + 1;
     atomic_store(&db->last_seq, last);
+    if (db->n_dead > 0) {
+        /* recovery replayed tree drops: record them, then their files can go */
+        helios_err_t e2 = HELIOS_ERR_INIT;
+        pthread_mutex_lock(&db->man_mu);
+        lsm_manifest_write(db, NULL, NULL, 0, 0, &e2);
+        pthread_mutex_unlock(&db->man_mu);
+    }
     if ((rc = lsm_bg_start(db, err)) != 0) {
         goto failed;
     }
@@ -673,6 +687,10 @@ void helios_lsm_close(helios_lsm_t *db)
         lsm_tree_unref(db->trees[i]);
     }
     free(db->trees);
+    for (uint32_t i = 0; i < db->n_dead; i++) {
+        helios_sst_unref(db->dead[i]); /* files stay; the manifest may still name them */
+    }
+    free(db->dead);
     free(db->snaps);
     helios_buf_free(&db->wal_buf);
     if (db->cache != NULL) {
@@ -683,6 +701,7 @@ void helios_lsm_close(helios_lsm_t *db)
     pthread_rwlock_destroy(&db->trees_lock);
     pthread_mutex_destroy(&db->snap_mu);
     pthread_mutex_destroy(&db->man_mu);
+    pthread_mutex_destroy(&db->dead_mu);
     pthread_mutex_destroy(&db->bg_mu);
     pthread_mutex_destroy(&db->flush_mu);
     pthread_mutex_destroy(&db->compact_mu);

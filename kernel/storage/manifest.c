@@ -36,6 +36,14 @@ static int put32(helios_buf_t *b, uint32_t v)
 int32_t lsm_manifest_write(helios_lsm_t *db, lsm_tree_t *t, helios_sst_t *const *runs,
                            uint32_t n_runs, uint64_t flushed, helios_err_t *err)
 {
+    /* runs of trees dropped before this point: their trees are out of the table already, so
+       this manifest no longer names them and they may go once it is durable */
+    pthread_mutex_lock(&db->dead_mu);
+    helios_sst_t **dead = db->dead;
+    uint32_t n_dead = db->n_dead;
+    db->dead = NULL;
+    db->n_dead = db->cap_dead = 0;
+    pthread_mutex_unlock(&db->dead_mu);
     helios_buf_t b = {0};
     uint32_t n = 0;
     lsm_tree_t **ts = lsm_trees_list(db, &n);
@@ -76,6 +84,31 @@ int32_t lsm_manifest_write(helios_lsm_t *db, lsm_tree_t *t, helios_sst_t *const 
         rc = db->o.tier_vt->put(db->o.tier, MAN_NAME, b.data, b.len, err);
     }
     helios_buf_free(&b);
+    if (rc == 0) {
+        for (uint32_t i = 0; i < n_dead; i++) {
+            helios_sst_mark_obsolete(dead[i]);
+            helios_sst_unref(dead[i]);
+        }
+        free(dead);
+    } else if (n_dead > 0) {
+        /* keep them for the next write */
+        pthread_mutex_lock(&db->dead_mu);
+        helios_sst_t **nd = realloc(dead, (n_dead + db->n_dead) * sizeof(*nd));
+        if (nd != NULL) {
+            for (uint32_t i = 0; i < db->n_dead; i++) {
+                nd[n_dead + i] = db->dead[i];
+            }
+            free(db->dead);
+            db->dead = nd;
+            db->n_dead = db->cap_dead = n_dead + db->n_dead;
+        } else {
+            for (uint32_t i = 0; i < n_dead; i++) {
+                helios_sst_unref(dead[i]); /* not deleted: an orphan for the next open */
+            }
+            free(dead);
+        }
+        pthread_mutex_unlock(&db->dead_mu);
+    }
     return rc;
 }
 

@@ -7,11 +7,12 @@
  * are never removed; the arena is freed with the memtable when the last reference goes.
  */
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "storage/internal.h"
 
 #define MEM_MAX_HEIGHT 12
-#define MEM_ARENA_BLOCK (1u << 20)
+#define MEM_ARENA_BLOCK (2u << 20) /* one huge page where the kernel gives them */
 
 typedef struct mem_node {
     uint64_t prefix; /* the key's first 8 bytes, big endian, zero padded: most compares end here */
@@ -47,8 +48,16 @@ static void *mem_alloc(helios_mem_t *m, size_t n)
     n = (n + 15) & ~(size_t)15;
     mem_block_t *b = m->arena;
     if (b == NULL || b->cap - b->used < n) {
-        size_t cap = n > MEM_ARENA_BLOCK / 4 ? n : MEM_ARENA_BLOCK;
-        mem_block_t *nb = malloc(sizeof(*nb) + cap);
+        size_t cap = n > MEM_ARENA_BLOCK / 4 ? n : MEM_ARENA_BLOCK - sizeof(mem_block_t);
+        mem_block_t *nb = NULL;
+        if (cap == n) {
+            nb = malloc(sizeof(*nb) + cap);
+        } else if (posix_memalign((void **)&nb, MEM_ARENA_BLOCK, MEM_ARENA_BLOCK) == 0) {
+            /* searches hop between random nodes: huge pages save most TLB misses */
+            madvise(nb, MEM_ARENA_BLOCK, MADV_HUGEPAGE);
+        } else {
+            nb = NULL;
+        }
         if (nb == NULL) {
             return NULL;
         }
@@ -145,6 +154,9 @@ static mem_node_t *mem_find_ge(helios_mem_t *m, const uint8_t *k, uint32_t klen,
     int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
     for (;;) {
         mem_node_t *nx = atomic_load_explicit(&x->next[level], memory_order_acquire);
+        if (nx != NULL) {
+            __builtin_prefetch(atomic_load_explicit(&nx->next[level], memory_order_relaxed));
+        }
         if (nx != NULL && node_cmp(nx, kp, k, klen, seq) < 0) {
             x = nx;
             continue;
