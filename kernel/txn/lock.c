@@ -38,6 +38,12 @@ int32_t helios_txnmgr_create(helios_txnmgr_t **out)
     pthread_cond_init(&m->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&m->ser_mu, NULL);
+    m->n_buckets = LK_BUCKETS;
+    m->buckets = calloc(m->n_buckets, sizeof(lk_entry_t *));
+    if (m->buckets == NULL) {
+        free(m);
+        return HELIOS_ERR_OUT_OF_MEMORY;
+    }
     *out = m;
     return 0;
 }
@@ -45,7 +51,7 @@ int32_t helios_txnmgr_create(helios_txnmgr_t **out)
 void helios_txnmgr_destroy(helios_txnmgr_t *m)
 {
     if (m == NULL) return;
-    for (uint32_t b = 0; b < LK_BUCKETS; b++) {
+    for (uint64_t b = 0; b < m->n_buckets; b++) {
         lk_entry_t *e = m->buckets[b];
         while (e != NULL) {
             lk_entry_t *n = e->next;
@@ -58,6 +64,7 @@ void helios_txnmgr_destroy(helios_txnmgr_t *m)
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->ser_mu);
+    free(m->buckets);
     free(m);
 }
 
@@ -111,10 +118,30 @@ static uint64_t lk_hash(uint32_t tree, const void *key, uint32_t klen)
     return h ^ (h >> 29);
 }
 
+/* double the table (a transaction writing many rows holds many locks); caller holds mu */
+static void grow(helios_txnmgr_t *m)
+{
+    uint64_t nb = m->n_buckets * 2;
+    lk_entry_t **b = calloc(nb, sizeof(lk_entry_t *));
+    if (b == NULL) return; /* keep the longer chains */
+    for (uint64_t i = 0; i < m->n_buckets; i++) {
+        lk_entry_t *e = m->buckets[i];
+        while (e != NULL) {
+            lk_entry_t *n = e->next;
+            e->next = b[e->hash % nb];
+            b[e->hash % nb] = e;
+            e = n;
+        }
+    }
+    free(m->buckets);
+    m->buckets = b;
+    m->n_buckets = nb;
+}
+
 static lk_entry_t *lk_find(helios_txnmgr_t *m, uint64_t h, uint32_t tree, const void *key,
                            uint32_t klen)
 {
-    for (lk_entry_t *e = m->buckets[h % LK_BUCKETS]; e != NULL; e = e->next) {
+    for (lk_entry_t *e = m->buckets[h % m->n_buckets]; e != NULL; e = e->next) {
         if (e->hash == h && e->tree == tree && e->klen == klen && memcmp(e->key, key, klen) == 0)
             return e;
     }
@@ -124,9 +151,10 @@ static lk_entry_t *lk_find(helios_txnmgr_t *m, uint64_t h, uint32_t tree, const 
 static void lk_maybe_free(helios_txnmgr_t *m, lk_entry_t *e)
 {
     if (e->n_holders > 0 || e->n_waiters > 0) return;
-    lk_entry_t **pp = &m->buckets[e->hash % LK_BUCKETS];
+    lk_entry_t **pp = &m->buckets[e->hash % m->n_buckets];
     while (*pp != e) pp = &(*pp)->next;
     *pp = e->next;
+    m->n_entries--;
     free(e->holders);
     free(e);
 }
@@ -228,8 +256,10 @@ int32_t helios_txn_lock(helios_txn_t *t, uint32_t tree, const void *key, uint32_
         e->tree = tree;
         e->klen = klen;
         memcpy(e->key, key, klen);
-        e->next = m->buckets[h % LK_BUCKETS];
-        m->buckets[h % LK_BUCKETS] = e;
+        if (m->n_entries >= m->n_buckets * 2) grow(m);
+        e->next = m->buckets[h % m->n_buckets];
+        m->buckets[h % m->n_buckets] = e;
+        m->n_entries++;
     }
     uint32_t mine = holder_mode(e, t);
     if (mine >= mode) goto done;

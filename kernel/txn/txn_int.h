@@ -69,12 +69,13 @@ struct helios_txn {
     ser_rec_t *rec;
 };
 
-#define LK_BUCKETS 16384u
+#define LK_BUCKETS 16384u /* initial size; doubles when entries outnumber buckets twice */
 
 struct helios_txnmgr {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    lk_entry_t *buckets[LK_BUCKETS];
+    lk_entry_t **buckets;
+    uint64_t n_buckets, n_entries;
     uint32_t n_waiting;
     uint64_t gen;
     helios_txn_stats_t stats;
