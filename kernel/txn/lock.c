@@ -38,6 +38,10 @@ int32_t helios_txnmgr_create(helios_txnmgr_t **out)
     pthread_cond_init(&m->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&m->ser_mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->ser_cv, &ca);
+    pthread_condattr_destroy(&ca);
     m->n_buckets = LK_BUCKETS;
     m->buckets = calloc(m->n_buckets, sizeof(lk_entry_t *));
     if (m->buckets == NULL) {
@@ -64,6 +68,7 @@ void helios_txnmgr_destroy(helios_txnmgr_t *m)
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->ser_mu);
+    pthread_cond_destroy(&m->ser_cv);
     free(m->buckets);
     free(m);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "helios/sqlstate.h"
 #include "txn/txn_int.h"
@@ -161,6 +162,25 @@ static int read_hits(const helios_txn_t *t, uint32_t tree, const uint8_t *k, uin
     return 0;
 }
 
+/* A validation that failed on a writer still committing waits (up to a second) for it to
+   finish before reporting 40001: a retry started at once would take a snapshot without that
+   writer and fail the same way again. Caller holds ser_mu. */
+static void wait_finished(helios_txnmgr_t *m, uint64_t id)
+{
+    int64_t until = helios_txn_now_us() + 1000000;
+    for (;;) {
+        ser_rec_t *r = m->rec_head;
+        while (r != NULL && r->id != id) r = r->next;
+        if (r == NULL || r->done) return;
+        int64_t now = helios_txn_now_us();
+        if (now >= until) return;
+        struct timespec ts;
+        ts.tv_sec = (time_t)(until / 1000000);
+        ts.tv_nsec = (long)(until % 1000000) * 1000;
+        pthread_cond_timedwait(&m->ser_cv, &m->ser_mu, &ts);
+    }
+}
+
 int32_t helios_txn_commit_prepare(helios_txn_t *t, uint32_t n, const uint32_t *trees,
                                   const void *const *keys, const uint32_t *klens,
                                   helios_err_t *err)
@@ -195,6 +215,7 @@ int32_t helios_txn_commit_prepare(helios_txn_t *t, uint32_t n, const uint32_t *t
             for (uint32_t i = 0; i < o->n; i++) {
                 if (read_hits(t, o->trees[i], o->keys[i], o->klens[i])) {
                     m->stats.ser_failures++;
+                    if (!o->done) wait_finished(m, o->id);
                     pthread_mutex_unlock(&m->ser_mu);
                     free(r);
                     if (err != NULL) {
@@ -215,6 +236,7 @@ int32_t helios_txn_commit_prepare(helios_txn_t *t, uint32_t n, const uint32_t *t
         }
     }
     if (r != NULL) {
+        r->id = ++m->next_rec_id;
         r->prev = m->rec_tail;
         if (m->rec_tail != NULL) m->rec_tail->next = r;
         else m->rec_head = r;
@@ -239,6 +261,7 @@ void helios_txn_commit_finish(helios_txn_t *t, uint32_t written, helios_seq_t se
     }
     t->rec = NULL;
     prune(m);
+    pthread_cond_broadcast(&m->ser_cv);
     pthread_mutex_unlock(&m->ser_mu);
 }
 

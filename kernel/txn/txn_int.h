@@ -39,6 +39,7 @@ typedef struct rd_range {
 typedef struct ser_rec {
     struct ser_rec *next, *prev;
     helios_txn_t *owner;
+    uint64_t id;
     uint32_t done;
     helios_seq_t seq;
     uint32_t n;
@@ -82,6 +83,8 @@ struct helios_txnmgr {
     /* serializable registry */
     pthread_mutex_t ser_mu;
     ser_rec_t *rec_head, *rec_tail;
+    pthread_cond_t ser_cv; /* broadcast when a pending record is finished */
+    uint64_t next_rec_id;
     helios_txn_t *ser_head;
     void *user;
 };
