@@ -697,6 +697,87 @@ static int32_t create_seq(helios_session_t *s, PgQuery__CreateSeqStmt *cs, const
     return 0;
 }
 
+/* ALTER TABLE ADD PRIMARY KEY on a table keyed by hidden row ids: copy its rows into a new
+   tree keyed by the primary key (checking NOT NULL and uniqueness), rebuild the secondary
+   indexes (their values are row keys), then drop the old trees */
+static int32_t rekey_table(helios_session_t *s, table_t *t, const uint32_t *cols, uint32_t n,
+                           helios_err_t *err)
+{
+    helios_engine_t *eng = s->eng;
+    uint32_t old_tree = t->tree, new_tree = eng->cat.next_tree++;
+    t->tree = new_tree;
+    int32_t rc = create_tree_for(eng, t, err);
+    t->tree = old_tree;
+    if (rc != 0) return rc;
+    arena_t a = {0};
+    helios_iter_t *it;
+    if ((rc = helios_lsm_iter_open(eng->lsm, old_tree, helios_lsm_last_seq(eng->lsm), &it, err)) != 0) {
+        helios_lsm_tree_drop(eng->lsm, new_tree, NULL);
+        return rc;
+    }
+    helios_wbatch_t *b = helios_wbatch_new();
+    wset_t seen;
+    ws_init(&seen);
+    sbuf_t key = {0};
+    val_t *vals = ar_alloc(&a, sizeof(val_t) * (t->n_cols + 1));
+    uint32_t saved_n = t->n_pk, cnt = 0;
+    t->n_pk = n;
+    memcpy(t->pk, cols, sizeof(uint32_t) * n);
+    for (helios_iter_seek_first(it); helios_iter_valid(it) && rc == 0; helios_iter_next(it)) {
+        uint32_t vl;
+        const uint8_t *v = helios_iter_value(it, &vl);
+        if ((rc = row_decode(&a, t, v, vl, vals, 0, err)) != 0) break;
+        for (uint32_t k = 0; k < n && rc == 0; k++) {
+            if (vals[cols[k]].null) {
+                rc = sql_err(err, HELIOS_ERR_NOT_NULL_VIOLATION,
+                             "column \"%s\" of relation \"%s\" contains null values",
+                             t->cols[cols[k]].name, t->name);
+            }
+        }
+        if (rc != 0) break;
+        table_pk_key(t, vals, &key);
+        if (ws_get(&seen, new_tree, key.d, (uint32_t)key.len) != NULL) {
+            rc = sql_err(err, HELIOS_ERR_UNIQUE_VIOLATION,
+                         "could not create unique index \"%s_pkey\"", t->name);
+            break;
+        }
+        ws_put(&seen, new_tree, key.d, (uint32_t)key.len, "", 0, 0);
+        rc = helios_wbatch_put(b, new_tree, key.d, (uint32_t)key.len, v, vl);
+        if (rc == 0 && ++cnt % 4096 == 0) {
+            rc = cat_commit_batch(eng, b, err);
+            helios_wbatch_clear(b);
+            ar_reset(&a);
+            vals = ar_alloc(&a, sizeof(val_t) * (t->n_cols + 1));
+        }
+    }
+    if (rc == 0) rc = helios_iter_status(it, err);
+    helios_iter_close(it);
+    if (rc == 0 && helios_wbatch_count(b) > 0) rc = cat_commit_batch(eng, b, err);
+    helios_wbatch_free(b);
+    ws_free(&seen);
+    sb_free(&key);
+    ar_free(&a);
+    if (rc != 0) {
+        t->n_pk = saved_n;
+        helios_lsm_tree_drop(eng->lsm, new_tree, NULL);
+        return rc;
+    }
+    t->tree = new_tree;
+    t->next_rowid = 0;
+    for (uint32_t k = 0; k < n; k++) t->cols[cols[k]].not_null = 1;
+    for (uint32_t x = 0; x < t->n_idx && rc == 0; x++) {
+        uint32_t old_idx = t->idx[x].tree;
+        t->idx[x].tree = eng->cat.next_tree++;
+        helios_tree_schema_t kv = {.kind = HELIOS_TREE_KV};
+        rc = helios_lsm_tree_create(eng->lsm, t->idx[x].tree, &kv, err);
+        if (rc == 0) rc = build_index(s, t, &t->idx[x], err);
+        helios_lsm_tree_drop(eng->lsm, old_idx, NULL);
+    }
+    helios_lsm_tree_drop(eng->lsm, old_tree, NULL);
+    eng->cat.version++;
+    return rc;
+}
+
 /* rewrite every row of t with column c set to its default (ALTER TABLE ADD COLUMN DEFAULT) */
 static int32_t backfill_column(helios_session_t *s, table_t *t, uint32_t c, helios_err_t *err)
 {
@@ -944,17 +1025,25 @@ static int32_t alter_table(helios_session_t *s, PgQuery__AlterTableStmt *as, hel
                     cols[n++] = (uint32_t)ci;
                 }
                 if (rc != 0) break;
-                if (co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && t->n_pk == 0 && t->est_rows <= 1) {
-                    /* a primary key changes the row keys: only while the table is empty */
+                if (co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
+                    if (t->n_pk > 0) {
+                        rc = sql_err(err, HELIOS_ERR_INVALID_TABLE_DEFINITION,
+                                     "multiple primary keys for table \"%s\" are not allowed", t->name);
+                        break;
+                    }
+                    /* the primary key becomes the row key: the table is rewritten */
+                    rc = rekey_table(s, t, cols, n, err);
+                    break;
                 }
                 char *gen = co->conname && co->conname[0] ? strdup(co->conname)
                             : index_name(t, t->cols[cols[0]].name,
                                          co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ? "pkey" : "key");
                 rc = add_index(eng, t, gen, 1, cols, NULL, n, err);
                 free(gen);
-                if (rc == 0) rc = build_index(s, t, &t->idx[t->n_idx - 1], err);
-                if (co->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
-                    for (uint32_t k = 0; k < n; k++) t->cols[cols[k]].not_null = 1;
+                if (rc == 0 && (rc = build_index(s, t, &t->idx[t->n_idx - 1], err)) != 0) {
+                    uint32_t tree = t->idx[t->n_idx - 1].tree;
+                    free(t->idx[--t->n_idx].name);
+                    helios_lsm_tree_drop(eng->lsm, tree, NULL);
                 }
                 break;
             }
