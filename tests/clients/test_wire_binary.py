@@ -125,6 +125,22 @@ def main():
             got = rows[0][0] if rows else ("error %r" % errs[0][:120] if errs else "no row")
             ck.eq(got, want, "binary result of %s" % expr)
 
+        # every type as a binary parameter, returned in binary: the same bytes back
+        oids = {"bool": 16, "int2": 21, "int4": 23, "int8": 20, "float4": 700, "float8": 701,
+                "numeric": 1700, "text": 25, "varchar": 1043, "bytea": 17, "date": 1082,
+                "time": 1083, "timestamp": 1114, "timestamptz": 1184, "interval": 1186,
+                "uuid": 2950, "json": 114, "jsonb": 3802}
+        for expr, want in cases:
+            typ = expr.rsplit("::", 1)[-1].split("(")[0] if "::" in expr else "bool"
+            if want is None or typ not in oids:
+                continue
+            out = w.extended("SELECT $1::%s" % typ, params=[want], param_types=(oids[typ],),
+                             pfmt=1, rfmt=1)
+            rows = [datarow(b) for t, b in out if t == b"D"]
+            errs = [b for t, b in out if t == b"E"]
+            got = rows[0][0] if rows else ("error %r" % errs[0][:120] if errs else "no row")
+            ck.eq(got, want, "binary parameter round trip of %s (%s)" % (typ, expr))
+
         # binary parameters of several types, echoed back in text
         params = [struct.pack("!i", 42), struct.pack("!q", -7), struct.pack("!d", 2.5),
                   b"txt", b"\x01", struct.pack("!i", days)]
