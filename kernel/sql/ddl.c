@@ -1450,7 +1450,9 @@ int32_t exec_utility(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *
         return sql_err(err, HELIOS_ERR_READ_ONLY_SQL_TRANSACTION,
                        "cannot execute this statement in a read-only transaction");
     }
+    stx_ddl_wait(s, 1); /* kernel/txn: a row-lock waiter blocking this DDL gets 40P01 */
     pthread_rwlock_wrlock(&eng->cat.lock);
+    stx_ddl_wait(s, 0);
     switch (n->node_case) {
     case PG_QUERY__NODE__NODE_CREATE_STMT:
         *tag = "CREATE TABLE";

@@ -191,6 +191,7 @@ static int reaches(helios_txnmgr_t *m, helios_txn_t *from, helios_txn_t *target,
         if (h == from) continue;
         if (from->wait_mode != HELIOS_LOCK_EXCL && e->holders[i].mode != HELIOS_LOCK_EXCL) continue;
         if (h == target) return 1;
+        if (h->ddl_wait) return 1; /* it waits for the catalog lock the target holds */
         if (h->dl_gen == m->gen) continue;
         h->dl_gen = m->gen;
         if (reaches(m, h, target, depth + 1)) return 1;
@@ -350,6 +351,13 @@ done:
     if (rc != 0) lk_maybe_free(m, e);
     pthread_mutex_unlock(&m->mu);
     return rc;
+}
+
+void helios_txn_set_ddl_wait(helios_txn_t *t, uint32_t on)
+{
+    pthread_mutex_lock(&t->m->mu);
+    t->ddl_wait = on;
+    pthread_mutex_unlock(&t->m->mu);
 }
 
 uint64_t helios_txn_lock_mark(const helios_txn_t *t)

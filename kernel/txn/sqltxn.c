@@ -114,6 +114,11 @@ void stx_ser_snapshot(helios_session_t *s, helios_seq_t snap)
     if (s->txn.x != NULL) helios_txn_ser_snapshot(s->txn.x->tx, snap);
 }
 
+void stx_ddl_wait(helios_session_t *s, uint32_t on)
+{
+    if (s->txn.x != NULL) helios_txn_set_ddl_wait(s->txn.x->tx, on);
+}
+
 int32_t stx_lock(exec_ctx_t *cx, table_t *t, uint32_t tree, const void *key, uint32_t klen,
                  uint32_t mode, uint32_t wait)
 {

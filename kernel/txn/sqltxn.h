@@ -24,6 +24,9 @@ void stx_ser_before_snapshot(helios_session_t *s);
 int32_t stx_check_deadline(exec_ctx_t *cx);
 void stx_ser_snapshot(helios_session_t *s, helios_seq_t snap);
 
+/* ddl_wait: around the DDL's wait for the catalog write lock (see helios_txn_set_ddl_wait) */
+void stx_ddl_wait(helios_session_t *s, uint32_t on);
+
 /* lock (tree, key) for the current transaction: mode HELIOS_LOCK_*, wait HELIOS_LOCK_WAIT,
    NOWAIT or SKIP (HELIOS_AGAIN). `t` names the relation in messages. */
 int32_t stx_lock(exec_ctx_t *cx, table_t *t, uint32_t tree, const void *key, uint32_t klen,

@@ -71,6 +71,11 @@ uint64_t helios_txn_lock_mark(const helios_txn_t *t);
 void helios_txn_unlock_to(helios_txn_t *t, uint64_t mark);
 void helios_txn_unlock_all(helios_txn_t *t);
 
+/* ddl_wait: the session is waiting for the catalog's write lock (DDL), which every statement
+   waiting for a row lock holds for reading: deadlock detection counts a holder in that state
+   as waiting for every row-lock waiter, so such a cycle ends with 40P01 instead of a hang. */
+void helios_txn_set_ddl_wait(helios_txn_t *t, uint32_t on);
+
 /* monotonic clock in microseconds (the deadline_us time base) */
 int64_t helios_txn_now_us(void);
 

@@ -57,6 +57,7 @@ struct helios_txn {
     uint64_t n_held, cap_held;
     lk_entry_t *wait_e; /* while waiting */
     uint32_t wait_mode;
+    uint32_t ddl_wait;
     uint64_t dl_gen;
     /* serializable */
     uint32_t ser_on;

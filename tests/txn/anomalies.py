@@ -253,6 +253,18 @@ def deadlock_c(res, final):
     return "errors=%s" % errs
 
 
+def ddl_deadlock(l):
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "UPDATE test SET value = 12 WHERE id = 1"),
+            (0, "CREATE INDEX test_value ON test (value)"),
+            (0, "ROLLBACK"), (1, "ROLLBACK")]
+
+
+def ddl_deadlock_c(res, final):
+    return "40P01_count=%d" % sum(1 for r in (res[3], res[4]) if r.err == "40P01")
+
+
 def dup_insert(l):
     return [(0, begin(l)), (1, begin(l)),
             (0, "INSERT INTO test VALUES (5, 50)"),
@@ -395,6 +407,7 @@ ANOMALIES = [("G0", 2, g0, g0_c), ("G1a", 2, g1a, g1a_c), ("G1b", 2, g1b, g1b_c)
 LOCKS = [("FOR UPDATE NOWAIT / SKIP LOCKED", 2, for_update_nowait, for_update_nowait_c),
          ("lock_timeout / statement_timeout", 2, lock_timeout, lock_timeout_c),
          ("deadlock", 2, deadlock, deadlock_c),
+         ("deadlock through DDL", 2, ddl_deadlock, ddl_deadlock_c),
          ("concurrent duplicate key", 2, dup_insert, dup_insert_c),
          ("savepoints", 1, savepoints, savepoints_c),
          ("error, ROLLBACK TO, go on", 1, sp_recover, sp_recover_c),
