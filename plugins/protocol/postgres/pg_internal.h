@@ -201,7 +201,12 @@ const uint8_t *pg_cur_bytes(pg_cursor_t *cur, size_t n);
 uint8_t pg_cur_byte(pg_cursor_t *cur);
 
 /* Transports. */
-void pg_fd_transport(pg_transport_t *tr, int *fd_holder);
+typedef struct pg_fd_io {
+    int fd;
+    int32_t rcvtimeo_ms; /* the socket's current SO_RCVTIMEO, -1: none */
+} pg_fd_io_t;
+/* pg_fd_transport: a blocking socket as a transport; io must outlive the transport. */
+void pg_fd_transport(pg_transport_t *tr, pg_fd_io_t *io, int fd);
 
 /* ---- pg_tls.c ---- */
 int32_t pg_tls_start(pg_inst_t *inst, helios_err_t *err);

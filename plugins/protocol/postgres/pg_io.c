@@ -6,9 +6,10 @@
  * read and one write system call.
  */
 #include <errno.h>
-#include <poll.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "pg_internal.h"
@@ -17,24 +18,27 @@
 
 /* ---- the plain socket transport ---- */
 
+/* Reads block in recv() with SO_RCVTIMEO as the timeout, changed only when the wanted timeout
+   changes (idle polling vs. mid-message), so a request costs one recv and one send. */
 static int64_t pg_fd_read(void *ctx, uint8_t *buf, size_t n, int32_t timeout_ms)
 {
-    int fd = *(int *)ctx;
-    for (;;) {
-        if (timeout_ms >= 0) {
-            struct pollfd pfd = {.fd = fd, .events = POLLIN};
-            int r = poll(&pfd, 1, timeout_ms);
-            if (r == 0) {
-                return PG_IO_TIMEOUT;
-            }
-            if (r < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                return PG_IO_ERROR;
-            }
+    pg_fd_io_t *io = ctx;
+    if (timeout_ms == 0) {
+        timeout_ms = 1;
+    }
+    if (timeout_ms != io->rcvtimeo_ms) {
+        struct timeval tv = {0, 0}; /* zero: block without limit */
+        if (timeout_ms > 0) {
+            tv.tv_sec = timeout_ms / 1000;
+            tv.tv_usec = (timeout_ms % 1000) * 1000;
         }
-        ssize_t got = recv(fd, buf, n, 0);
+        if (setsockopt(io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+            return PG_IO_ERROR;
+        }
+        io->rcvtimeo_ms = timeout_ms;
+    }
+    for (;;) {
+        ssize_t got = recv(io->fd, buf, n, 0);
         if (got > 0) {
             return got;
         }
@@ -44,13 +48,16 @@ static int64_t pg_fd_read(void *ctx, uint8_t *buf, size_t n, int32_t timeout_ms)
         if (errno == EINTR) {
             continue;
         }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return PG_IO_TIMEOUT;
+        }
         return PG_IO_ERROR;
     }
 }
 
 static int64_t pg_fd_write(void *ctx, const uint8_t *buf, size_t n)
 {
-    int fd = *(int *)ctx;
+    int fd = ((pg_fd_io_t *)ctx)->fd;
     size_t off = 0;
     while (off < n) {
         ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
@@ -65,12 +72,19 @@ static int64_t pg_fd_write(void *ctx, const uint8_t *buf, size_t n)
     return (int64_t)n;
 }
 
-void pg_fd_transport(pg_transport_t *tr, int *fd_holder)
+void pg_fd_transport(pg_transport_t *tr, pg_fd_io_t *io, int fd)
 {
+    /* timeouts rely on a blocking socket (the kernel hands one over; make sure) */
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0 && (fl & O_NONBLOCK) != 0) {
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    io->fd = fd;
+    io->rcvtimeo_ms = -1;
     tr->read = pg_fd_read;
     tr->write = pg_fd_write;
     tr->pending = NULL;
-    tr->ctx = fd_holder;
+    tr->ctx = io;
 }
 
 /* ---- buffers ---- */

@@ -94,10 +94,10 @@ static void pg_destroy(void *inst_p)
 static void pg_serve(void *inst_p, const helios_conn_info_t *conn)
 {
     pg_inst_t *inst = inst_p;
-    int fd = conn->fd;
+    pg_fd_io_t io;
     pg_transport_t tr;
-    pg_fd_transport(&tr, &fd);
-    pg_conn_run(inst, &tr, fd, conn->conn_id, conn->peer_addr);
+    pg_fd_transport(&tr, &io, conn->fd);
+    pg_conn_run(inst, &tr, conn->fd, conn->conn_id, conn->peer_addr);
 }
 
 static const helios_protocol_vtable_t pg_vtable = {

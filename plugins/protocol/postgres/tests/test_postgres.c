@@ -111,6 +111,7 @@ typedef struct cli {
     pthread_t th;
     pg_inst_t inst;
     pg_transport_t tr;
+    pg_fd_io_t io;
     uint8_t body[1 << 17];
     uint32_t len;
     uint8_t type;
@@ -119,7 +120,7 @@ typedef struct cli {
 static void *cli_server(void *arg)
 {
     cli_t *c = arg;
-    pg_fd_transport(&c->tr, &c->srv_fd);
+    pg_fd_transport(&c->tr, &c->io, c->srv_fd);
     pg_conn_run(&c->inst, &c->tr, c->srv_fd, 7, "test");
     close(c->srv_fd);
     return NULL;
