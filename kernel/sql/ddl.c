@@ -1360,12 +1360,23 @@ static int32_t set_stmt(helios_session_t *s, PgQuery__VariableSetStmt *vs, helio
                     if (strcmp(name, "SESSION CHARACTERISTICS") == 0) {
                         return sess_set_setting(s, "default_transaction_isolation", v, err);
                     }
+                    if (s->txn.active && stx_stmts_in_txn(s) > 0 && iso != s->txn.iso) {
+                        return sql_err(err, HELIOS_ERR_ACTIVE_SQL_TRANSACTION,
+                                       "SET TRANSACTION ISOLATION LEVEL must be called before "
+                                       "any query");
+                    }
                     s->txn.iso = iso;
                 }
             } else if (a->node_case == PG_QUERY__NODE__NODE_A_CONST &&
                        a->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
                 const char *v = a->a_const->sval->sval;
-                s->txn.iso = strstr(v, "serializable") ? 2 : strstr(v, "repeatable") ? 1 : 0;
+                uint32_t iso = strstr(v, "serializable") ? 2 : strstr(v, "repeatable") ? 1 : 0;
+                if (s->txn.active && stx_stmts_in_txn(s) > 0 && iso != s->txn.iso) {
+                    return sql_err(err, HELIOS_ERR_ACTIVE_SQL_TRANSACTION,
+                                   "SET TRANSACTION ISOLATION LEVEL must be called before any "
+                                   "query");
+                }
+                s->txn.iso = iso;
             }
         }
         return 0;

@@ -17,6 +17,7 @@ typedef struct stx_sp {
 struct stx {
     helios_txn_t *tx;
     int64_t deadline_us;
+    uint32_t n_stmts; /* since the transaction began */
     stx_sp_t *sps;
     uint32_t n_sps, cap_sps;
 };
@@ -93,6 +94,7 @@ void stx_stmt_start(helios_session_t *s)
 {
     struct stx *x = s->txn.x;
     if (x == NULL) return;
+    x->n_stmts++;
     int64_t ms = setting_ms(s, "statement_timeout");
     x->deadline_us = ms > 0 ? helios_txn_now_us() + ms * 1000 : 0;
 }
@@ -112,6 +114,11 @@ void stx_ser_before_snapshot(helios_session_t *s)
 void stx_ser_snapshot(helios_session_t *s, helios_seq_t snap)
 {
     if (s->txn.x != NULL) helios_txn_ser_snapshot(s->txn.x->tx, snap);
+}
+
+uint32_t stx_stmts_in_txn(helios_session_t *s)
+{
+    return s->txn.x != NULL ? s->txn.x->n_stmts : 0;
 }
 
 void stx_ddl_wait(helios_session_t *s, uint32_t on)
@@ -237,6 +244,7 @@ void stx_end(helios_session_t *s)
     helios_txn_end(x->tx);
     helios_txn_unlock_all(x->tx);
     sps_clear(x, 0);
+    x->n_stmts = 0;
 }
 
 /* ---------------- savepoints ---------------- */

@@ -24,6 +24,9 @@ void stx_ser_before_snapshot(helios_session_t *s);
 int32_t stx_check_deadline(exec_ctx_t *cx);
 void stx_ser_snapshot(helios_session_t *s, helios_seq_t snap);
 
+/* stmts_in_txn: statements run since the transaction began (SET TRANSACTION must come first) */
+uint32_t stx_stmts_in_txn(helios_session_t *s);
+
 /* ddl_wait: around the DDL's wait for the catalog write lock (see helios_txn_set_ddl_wait) */
 void stx_ddl_wait(helios_session_t *s, uint32_t on);
 

@@ -265,6 +265,24 @@ def ddl_deadlock_c(res, final):
     return "40P01_count=%d" % sum(1 for r in (res[3], res[4]) if r.err == "40P01")
 
 
+def set_transaction(l):
+    return [(0, begin(l)),
+            (0, "SELECT 1"),
+            (0, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"),
+            (0, "ROLLBACK"),
+            (0, "BEGIN"),
+            (0, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
+            (0, "SHOW transaction_isolation"),
+            (0, "COMMIT"),
+            (0, "SET statement_timeout = '200ms'"),
+            (0, "SELECT pg_sleep(3)"),
+            (0, "SET statement_timeout = 0")]
+
+
+def set_transaction_c(res, final):
+    return "late_set=%s level=%s sleep=%s" % (err_or(res[2]), rows(res[6]), err_or(res[9]))
+
+
 def dup_insert(l):
     return [(0, begin(l)), (1, begin(l)),
             (0, "INSERT INTO test VALUES (5, 50)"),
@@ -408,6 +426,7 @@ LOCKS = [("FOR UPDATE NOWAIT / SKIP LOCKED", 2, for_update_nowait, for_update_no
          ("lock_timeout / statement_timeout", 2, lock_timeout, lock_timeout_c),
          ("deadlock", 2, deadlock, deadlock_c),
          ("deadlock through DDL", 2, ddl_deadlock, ddl_deadlock_c),
+         ("SET TRANSACTION, statement_timeout", 1, set_transaction, set_transaction_c),
          ("concurrent duplicate key", 2, dup_insert, dup_insert_c),
          ("savepoints", 1, savepoints, savepoints_c),
          ("error, ROLLBACK TO, go on", 1, sp_recover, sp_recover_c),
