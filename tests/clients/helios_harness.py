@@ -31,7 +31,7 @@ def free_port():
 
 class HeliosServer:
     def __init__(self, binary, plugin_dir, auth="scram-sha-256", tls=None, users=None,
-                 read_timeout=None, max_message_bytes=None, extra_yaml=""):
+                 read_timeout=None, max_message_bytes=None, extra_yaml="", protocol="postgres"):
         self.binary = os.path.abspath(binary)
         self.plugin_dir = os.path.abspath(plugin_dir)
         self.auth = auth
@@ -40,13 +40,14 @@ class HeliosServer:
         self.read_timeout = read_timeout
         self.max_message_bytes = max_message_bytes
         self.extra_yaml = extra_yaml
+        self.protocol = protocol  # "postgres", or "auto" (the kernel detects the protocol)
         self.proc = None
         self.tmp = None
         self.port = None
 
     def _config(self):
-        listener = "{protocol: postgres, host: 127.0.0.1, port: %d, auth: %s" % (self.port,
-                                                                               self.auth)
+        listener = "{protocol: %s, host: 127.0.0.1, port: %d, auth: %s" % (
+            self.protocol, self.port, self.auth)
         if self.tls:
             listener += ", tls: {cert: %s, key: %s}" % self.tls
         if self.read_timeout:

@@ -146,6 +146,21 @@ def main():
         r = subprocess.run(["psql", "-X", "-At", "-c", "SELECT 1"], env=srv.env(),
                            capture_output=True, text=True, timeout=30)
         ck.eq(r.stdout.strip(), "1", "psql works afterwards")
+    # an auto-detecting port hands PostgreSQL clients to this plugin (detect())
+    with HeliosServer(args.bin, args.plugins, protocol="auto") as srv:
+        for mode in ("disable", "prefer"):
+            r = subprocess.run(["psql", "-X", "-At", "-c", "SELECT 'via auto'"],
+                               env=srv.env(PGSSLMODE=mode), capture_output=True, text=True,
+                               timeout=30)
+            ck.eq(r.stdout.strip(), "via auto", "psql sslmode=%s through an auto port" % mode)
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        s.sendall(b"Q\0\0\0\x02garbage that no protocol claims")
+        s.settimeout(15)
+        try:
+            gone = s.recv(100) is not None
+        except OSError:
+            gone = True
+        ck.check(gone and srv.alive(), "garbage on an auto port: closed, server alive")
     ck.finish()
 
 
