@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sql/sqlint.h"
+#include "txn/sqltxn.h"
 
 #define RT_ARG0 0u
 #define RT_FLOATARG 1u  /* float8 for floats, else numeric (sqrt, exp...) */
@@ -919,6 +920,16 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     if (strcmp(n, "pg_get_indexdef") == 0 || strcmp(n, "pg_get_constraintdef") == 0) {
         uint32_t oid = (uint32_t)a[0].i;
         int con = n[7] == 'c';
+        if (con && oid >= STX_FK_OID_BASE) { /* a foreign key (kernel/txn/fk.c) */
+            sbuf_t d = {0};
+            if (!stx_fk_def_text(cx->eng, oid - STX_FK_OID_BASE, &d)) {
+                o->null = 1;
+                return 0;
+            }
+            set_text(cx, o, d.d, d.len);
+            sb_free(&d);
+            return 0;
+        }
         if (con && oid > 1000000 && oid < 0x20000000u) oid -= 1000000;
         if (oid >= 0x20000000u) {
             /* the primary key (see sys.c) */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "txn/sqltxn.h"
 
 #define T_OID 26u
 #define T_NAME 19u
@@ -696,6 +697,47 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
                 set_s(&b, 18, keys);
                 rb_end(&b);
             }
+        }
+        for (uint32_t i = 0; i < stx_fk_count(eng); i++) { /* foreign keys (kernel/txn/fk.c) */
+            stx_fk_info_t f;
+            if (!stx_fk_info(eng, i, &f)) break;
+            table_t *ct = NULL;
+            for (uint32_t k = 0; k < eng->cat.n_tables && ct == NULL; k++) {
+                if (eng->cat.tables[k]->oid == f.child_oid) ct = eng->cat.tables[k];
+            }
+            if (ct == NULL) continue;
+            char ck[128] = "{", pk[128] = "{", act[2][2] = {{f.on_upd, 0}, {f.on_del, 0}};
+            for (uint32_t m = 0; m < f.n; m++) {
+                char tmp[16];
+                snprintf(tmp, sizeof tmp, "%s%u", m ? "," : "", f.ccols[m] + 1);
+                strcat(ck, tmp);
+                snprintf(tmp, sizeof tmp, "%s%u", m ? "," : "", f.pcols[m] + 1);
+                strcat(pk, tmp);
+            }
+            strcat(ck, "}");
+            strcat(pk, "}");
+            rb_start(&b);
+            set_i(&b, 0, STX_FK_OID_BASE + f.id);
+            set_s(&b, 1, f.name);
+            set_i(&b, 2, ct->schema_oid);
+            set_s(&b, 3, "f");
+            set_i(&b, 4, 0);
+            set_i(&b, 5, 0);
+            set_i(&b, 6, 1);
+            set_i(&b, 7, f.child_oid);
+            set_i(&b, 8, 0);
+            set_i(&b, 9, 0);
+            set_i(&b, 10, 0);
+            set_i(&b, 11, f.parent_oid);
+            set_s(&b, 12, act[0]);
+            set_s(&b, 13, act[1]);
+            set_s(&b, 14, "s");
+            set_i(&b, 15, 1);
+            set_i(&b, 16, 0);
+            set_i(&b, 17, 1);
+            set_s(&b, 18, ck);
+            set_s(&b, 19, pk);
+            rb_end(&b);
         }
         break;
     case SV_TABLES_PG:

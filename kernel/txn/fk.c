@@ -703,3 +703,62 @@ int32_t stx_fk_add(helios_session_t *s, table_t *t, PgQuery__Constraint *co, hel
     ar_free(&ar);
     return rc;
 }
+
+/* ---------------- catalog views (pg_constraint, pg_get_constraintdef) ---------------- */
+uint32_t stx_fk_count(helios_engine_t *eng)
+{
+    stx_fks_t *fs = eng->txm != NULL ? fks_of(eng) : NULL;
+    return fs != NULL ? fs->n : 0;
+}
+
+int stx_fk_info(helios_engine_t *eng, uint32_t i, stx_fk_info_t *out)
+{
+    stx_fks_t *fs = eng->txm != NULL ? fks_of(eng) : NULL;
+    if (fs == NULL || i >= fs->n) return 0;
+    const fk_def_t *f = &fs->v[i];
+    out->id = f->id;
+    out->name = f->name;
+    out->child_oid = f->child_oid;
+    out->parent_oid = f->parent_oid;
+    out->n = f->n;
+    memcpy(out->ccols, f->ccols, sizeof(uint32_t) * f->n);
+    memcpy(out->pcols, f->pcols, sizeof(uint32_t) * f->n);
+    out->on_del = f->on_del;
+    out->on_upd = f->on_upd;
+    return 1;
+}
+
+static const char *action_sql(char a)
+{
+    switch (a) {
+    case 'r': return "RESTRICT";
+    case 'c': return "CASCADE";
+    case 'n': return "SET NULL";
+    case 'd': return "SET DEFAULT";
+    default: return NULL;
+    }
+}
+
+int stx_fk_def_text(helios_engine_t *eng, uint32_t id, sbuf_t *out)
+{
+    stx_fks_t *fs = eng->txm != NULL ? fks_of(eng) : NULL;
+    for (uint32_t i = 0; fs != NULL && i < fs->n; i++) {
+        const fk_def_t *f = &fs->v[i];
+        if (f->id != id) continue;
+        table_t *c = table_by_oid(eng, f->child_oid), *p = table_by_oid(eng, f->parent_oid);
+        if (c == NULL || p == NULL) return 0;
+        sb_puts(out, "FOREIGN KEY (");
+        for (uint32_t k = 0; k < f->n; k++) {
+            sb_printf(out, "%s%s", k ? ", " : "", c->cols[f->ccols[k]].name);
+        }
+        sb_printf(out, ") REFERENCES %s(", p->name);
+        for (uint32_t k = 0; k < f->n; k++) {
+            sb_printf(out, "%s%s", k ? ", " : "", p->cols[f->pcols[k]].name);
+        }
+        sb_putc(out, ')');
+        if (action_sql(f->on_upd) != NULL) sb_printf(out, " ON UPDATE %s", action_sql(f->on_upd));
+        if (action_sql(f->on_del) != NULL) sb_printf(out, " ON DELETE %s", action_sql(f->on_del));
+        return 1;
+    }
+    return 0;
+}

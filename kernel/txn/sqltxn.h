@@ -77,4 +77,20 @@ int32_t stx_fk_drop_table(helios_session_t *s, table_t *t, helios_wbatch_t *b, h
 int32_t stx_fk_add(helios_session_t *s, table_t *t, PgQuery__Constraint *co, helios_err_t *err);
 int32_t stx_fk_on_write(exec_ctx_t *cx, table_t *t, const val_t *oldrow, const val_t *newrow);
 
+/* foreign keys for the catalog views: count, the i-th (0-based; 0 past the end), and
+   pg_get_constraintdef's text for constraint `id` (0 if unknown). pg_constraint shows a
+   foreign key with oid STX_FK_OID_BASE + id. Read under the catalog lock. */
+#define STX_FK_OID_BASE 0x30000000u
+typedef struct stx_fk_info {
+    uint32_t id;
+    const char *name;
+    uint32_t child_oid, parent_oid;
+    uint32_t n;
+    uint32_t ccols[16], pcols[16];
+    char on_del, on_upd; /* a, r, c, n, d as in pg_constraint.confdeltype */
+} stx_fk_info_t;
+uint32_t stx_fk_count(helios_engine_t *eng);
+int stx_fk_info(helios_engine_t *eng, uint32_t i, stx_fk_info_t *out);
+int stx_fk_def_text(helios_engine_t *eng, uint32_t id, sbuf_t *out);
+
 #endif /* HELIOS_SQLTXN_H */
