@@ -208,6 +208,12 @@ int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t a
     if (sl > avail - HELIOS_CODEC_HDR) {
         return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: truncated", what);
     }
+    /* checked before allocating: a corrupt raw_len must not cost a 4 GiB malloc */
+    if ((id == HELIOS_CODEC_ID_RAW && rl != sl) || rl > HELIOS_BLOCK_RAW_MAX) {
+        return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: %s", what,
+                                      id == HELIOS_CODEC_ID_RAW ? "raw length mismatch"
+                                                                : "raw length too large");
+    }
     uint8_t *out = malloc(rl > 0 ? rl : 1);
     if (out == NULL) {
         return helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");

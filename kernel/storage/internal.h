@@ -187,6 +187,9 @@ int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t a
                             uint8_t **raw, uint32_t *raw_len, size_t *used, const char *what,
                             helios_err_t *err);
 #define HELIOS_CODEC_HDR 12u
+/* the largest decoded block a reader accepts (a block holds at least one whole entry; SQL
+   values are at most 1 GiB): a larger raw_len in a header is corruption */
+#define HELIOS_BLOCK_RAW_MAX ((1u << 30) + (1u << 20))
 
 /* ---- SSTables ---- */
 typedef struct helios_sst helios_sst_t;
