@@ -94,6 +94,81 @@ static void numeric_send(const char *s, uint32_t n, sbuf_t *b)
 }
 
 int32_t value_encode_impl(helios_session_t *s, const helios_value_t *v, uint32_t format,
+                          uint8_t *buf, uint32_t cap, uint32_t *len);
+
+/* PostgreSQL's binary array: ndim, has-null flag, element oid, (size, lower bound), then each
+   element as length + binary value (-1 for NULL); elements come from the array's text form */
+static int32_t array_send(helios_session_t *s, const helios_value_t *v, sbuf_t *b)
+{
+    uint32_t et = type_elem_of(v->type_oid);
+    const char *t = v->p;
+    uint32_t n = v->len, i = 1, count = 0;
+    int has_null = 0;
+    sbuf_t body = {0};
+    arena_t a = {0};
+    int32_t rc = 0;
+    if (n < 2 || t[0] != '{') return HELIOS_ERR_INVALID_TEXT_REPRESENTATION;
+    while (i < n - 1 && rc == 0) {
+        sbuf_t el = {0};
+        sb_putn(&el, "", 0);
+        int quoted = t[i] == '"';
+        if (quoted) {
+            i++;
+            while (i < n - 1 && t[i] != '"') {
+                if (t[i] == '\\' && i + 1 < n) i++;
+                sb_putc(&el, t[i++]);
+            }
+            i++;
+        } else {
+            while (i < n - 1 && t[i] != ',') sb_putc(&el, t[i++]);
+        }
+        if (i < n - 1 && t[i] == ',') i++;
+        count++;
+        if (!quoted && strcmp(el.d, "NULL") == 0) {
+            has_null = 1;
+            be32(&body, 0xFFFFFFFFu);
+        } else {
+            val_t x;
+            rc = val_from_text(&a, et, -1, el.d, el.len, &x, NULL);
+            if (rc == 0) {
+                helios_value_t hv;
+                val_to_helios(&a, &x, &hv);
+                uint8_t small[64];
+                uint32_t l = 0;
+                rc = value_encode_impl(s, &hv, HELIOS_FORMAT_BINARY, small, sizeof small, &l);
+                if (rc == HELIOS_AGAIN) {
+                    uint8_t *big = malloc(l);
+                    rc = big == NULL ? HELIOS_ERR_OUT_OF_MEMORY
+                                     : value_encode_impl(s, &hv, HELIOS_FORMAT_BINARY, big, l, &l);
+                    if (rc == 0) {
+                        be32(&body, l);
+                        sb_putn(&body, (const char *)big, l);
+                    }
+                    free(big);
+                } else if (rc == 0) {
+                    be32(&body, l);
+                    sb_putn(&body, (const char *)small, l);
+                }
+            }
+        }
+        sb_free(&el);
+    }
+    if (rc == 0) {
+        be32(b, count > 0 ? 1 : 0);
+        be32(b, (uint32_t)has_null);
+        be32(b, et);
+        if (count > 0) {
+            be32(b, count);
+            be32(b, 1);
+            sb_putn(b, body.d, body.len);
+        }
+    }
+    sb_free(&body);
+    ar_free(&a);
+    return rc;
+}
+
+int32_t value_encode_impl(helios_session_t *s, const helios_value_t *v, uint32_t format,
                           uint8_t *buf, uint32_t cap, uint32_t *len)
 {
     sbuf_t b = {0};
@@ -147,8 +222,8 @@ int32_t value_encode_impl(helios_session_t *s, const helios_value_t *v, uint32_t
             sb_putn(&b, v->p, v->len);
             break;
         default:
-            if (type_elem_of(v->type_oid) != 0) {
-                rc = HELIOS_ERR_FEATURE_NOT_SUPPORTED; /* binary arrays: ask for text */
+            if (type_elem_of(v->type_oid) != 0 && v->type_oid != 22u && v->type_oid != 30u) {
+                rc = array_send(s, v, &b);
                 break;
             }
             sb_putn(&b, v->p, v->len); /* text, varchar, bpchar, name, bytea, uuid, json */

@@ -109,7 +109,7 @@ static int32_t emit_row(exec_ctx_t *cx, plan_t *p, const uint8_t *k, uint32_t kl
         int changed = 0;
         rc = stx_row_changed(cx, t, k, kl, &nb, &found, &changed);
         if (rc == 0 && changed) {
-            if (cx->s->txn.active && cx->s->txn.iso > 0) {
+            if (cx->s->txn.iso > 0) {
                 rc = sql_err(cx->err, HELIOS_ERR_SERIALIZATION_FAILURE,
                              "could not serialize access due to concurrent update");
             } else if (!found) {

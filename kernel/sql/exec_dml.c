@@ -284,7 +284,7 @@ static int32_t lock_recheck(exec_ctx_t *cx, stmt_plan_t *sp, table_t *t, const s
     if ((rc = stx_row_changed(cx, t, key->d, (uint32_t)key->len, latest, &found, &changed)) != 0)
         return rc;
     if (!changed) return 0;
-    if (cx->s->txn.active && cx->s->txn.iso > 0) {
+    if (cx->s->txn.iso > 0) {
         return sql_err(cx->err, HELIOS_ERR_SERIALIZATION_FAILURE,
                        "could not serialize access due to concurrent %s", found ? "update" : "delete");
     }

@@ -80,6 +80,10 @@ const char *sess_get_setting(helios_session_t *s, const char *name)
     if (strcmp(low, "transaction_isolation") == 0 && s->txn.active) {
         return s->txn.iso == 2 ? "serializable" : s->txn.iso == 1 ? "repeatable read" : "read committed";
     }
+    if (strcmp(low, "transaction_isolation") == 0) {
+        /* outside a block: the level the next (implicit) transaction gets */
+        return sess_get_setting(s, "default_transaction_isolation");
+    }
     for (uint32_t i = 0; i < s->n_settings; i++) {
         if (strcmp(s->settings[i].name, low) == 0) return s->settings[i].value;
     }
@@ -510,8 +514,8 @@ static int32_t finish_stmt(helios_session_t *s, int32_t rc, int writes, helios_e
         else txn_abort(s);
         return rc;
     }
-    if (!s->txn.active && writes) {
-        rc = txn_commit(s, err);
+    if (!s->txn.active && (writes || s->txn.iso == 2)) {
+        rc = txn_commit(s, err); /* SERIALIZABLE validates read-only statements too */
     } else if (!s->txn.active && s->txn.has_snap) {
         helios_lsm_snapshot_release(s->eng->lsm, s->txn.snap);
         s->txn.has_snap = 0;
@@ -599,7 +603,9 @@ int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
         rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
         /* an autocommitted statement that lost a write-write race runs again on a newer
            snapshot, as PostgreSQL's READ COMMITTED re-checks the updated row */
-        if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && !s->txn.active && attempt < 20) continue;
+        if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && !s->txn.active && s->txn.iso == 0 &&
+            attempt < 20)
+            continue;
         break;
     }
     if (rc != 0) return rc;
@@ -1045,7 +1051,9 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
         for (int attempt = 0;; attempt++) {
             rc = run_plan(s, sp, &p->ar, p->params, p->n_params, &p->rows, p->tag, err);
             rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
-            if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && !s->txn.active && attempt < 20) continue;
+            if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && !s->txn.active && s->txn.iso == 0 &&
+                attempt < 20)
+                continue;
             break;
         }
         if (rc != 0) return rc;

@@ -379,7 +379,7 @@ int32_t st_iter_open(exec_ctx_t *cx, uint32_t tree, const void *lo, uint32_t lol
     else helios_iter_seek_first(s->it);
     s->cx = cx;
     s->tree = tree;
-    s->track = cx->s->txn.x != NULL && cx->s->txn.iso == 2 && cx->s->txn.active;
+    s->track = cx->s->txn.x != NULL && cx->s->txn.iso == 2;
     if (s->track && lolen > 0) sb_putn(&s->lo, lo, lolen);
     wset_t *w = &cx->s->txn.ws;
     for (uint32_t i = 0; i < w->n_list; i++) {
@@ -530,7 +530,12 @@ int32_t txn_begin_stmt(helios_session_t *s, exec_ctx_t *cx, helios_err_t *err)
 {
     txn_t *t = &s->txn;
     stx_stmt_start(s);
-    if (t->active && t->iso > 0) {
+    if (!t->active) {
+        /* an autocommitted statement is a transaction of default_transaction_isolation */
+        const char *d = sess_get_setting(s, "default_transaction_isolation");
+        t->iso = d == NULL ? 0 : strstr(d, "serializable") ? 2 : strstr(d, "repeatable") ? 1 : 0;
+    }
+    if (t->iso > 0) {
         if (!t->has_snap) {
             if (t->iso == 2) stx_ser_before_snapshot(s);
             int32_t rc = helios_lsm_snapshot(s->eng->lsm, &t->snap);

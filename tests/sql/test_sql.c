@@ -277,6 +277,11 @@ static void test_session_api(void)
     /* ndigits 3 (1 2345 6780), weight 1, sign 0x4000, dscale 3 */
     CHECK(len == 14 && buf[1] == 3 && buf[3] == 1 && buf[4] == 0x40 && buf[7] == 3 &&
           buf[8] == 0 && buf[9] == 1, "numeric binary");
+    helios_value_t av = {.type_oid = 1007, .p = "{1,NULL,3}", .len = 10};
+    rc = api->value_encode(s, &av, HELIOS_FORMAT_BINARY, buf, sizeof buf, &len);
+    /* ndim 1, has null 1, oid 23, size 3, lb 1, (4, 1), (-1), (4, 3) */
+    CHECK(rc == 0 && len == 20 + 8 + 4 + 8 && buf[3] == 1 && buf[7] == 1 && buf[11] == 23 &&
+          buf[15] == 3 && buf[27] == 1 && buf[28] == 0xFF && buf[39] == 3, "int4[] binary (%d, %u)", rc, len);
     rc = api->value_encode(s, &nv, HELIOS_FORMAT_TEXT, buf, 3, &len);
     CHECK(rc == HELIOS_AGAIN && len == 10, "AGAIN with size");
     memset(&c, 0, sizeof c);
