@@ -403,7 +403,7 @@ static int32_t check_parent(exec_ctx_t *cx, table_t *t, const fk_def_t *f, const
     if (rc == 0) rc = stx_lock(cx, p, tree, key.d, (uint32_t)key.len, HELIOS_LOCK_SHARE,
                                HELIOS_LOCK_WAIT);
     if (rc == 0) rc = stx_get_latest(cx, tree, key.d, (uint32_t)key.len, &v, &found);
-    if (rc == 0 && !found && cx->s->txn.active && cx->s->txn.iso > 0) {
+    if (rc == 0 && !found && cx->s->txn.iso > 0) {
         /* REPEATABLE READ: gone now but there in the snapshot -- a concurrent delete */
         uint32_t snap_found = 0;
         rc = helios_lsm_get(cx->eng->lsm, tree, cx->snap, key.d, (uint32_t)key.len, &v,

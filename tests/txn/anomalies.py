@@ -283,6 +283,21 @@ def set_transaction_c(res, final):
     return "late_set=%s level=%s sleep=%s" % (err_or(res[2]), rows(res[6]), err_or(res[9]))
 
 
+def autocommit_level(l):
+    # an autocommitted statement is a transaction at default_transaction_isolation
+    return [(1, "SET default_transaction_isolation = '%s'" % l.lower()),
+            (0, "BEGIN"),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (1, "UPDATE test SET value = value + 100 WHERE id = 1"),
+            (0, "COMMIT"),
+            (1, "SHOW transaction_isolation"),
+            (1, "SET default_transaction_isolation = 'read committed'")]
+
+
+def autocommit_level_c(res, final):
+    return "update=%s level=%s final=%s" % (err_or(res[3]), rows(res[5]), final)
+
+
 def dup_insert(l):
     return [(0, begin(l)), (1, begin(l)),
             (0, "INSERT INTO test VALUES (5, 50)"),
@@ -427,6 +442,8 @@ LOCKS = [("FOR UPDATE NOWAIT / SKIP LOCKED", 2, for_update_nowait, for_update_no
          ("deadlock", 2, deadlock, deadlock_c),
          ("deadlock through DDL", 2, ddl_deadlock, ddl_deadlock_c),
          ("SET TRANSACTION, statement_timeout", 1, set_transaction, set_transaction_c),
+         ("autocommit at default_transaction_isolation", 2, autocommit_level,
+          autocommit_level_c),
          ("concurrent duplicate key", 2, dup_insert, dup_insert_c),
          ("savepoints", 1, savepoints, savepoints_c),
          ("error, ROLLBACK TO, go on", 1, sp_recover, sp_recover_c),
