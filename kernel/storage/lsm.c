@@ -417,7 +417,6 @@ void helios_lsm_snapshot_release(helios_lsm_t *db, helios_seq_t seq)
 }
 
 /* Branch points (a later issue): pin any seq so compaction keeps what it sees. */
-void helios_lsm_pin_seq(helios_lsm_t *db, helios_seq_t seq);
 void helios_lsm_pin_seq(helios_lsm_t *db, helios_seq_t seq)
 {
     snap_add(db, seq);

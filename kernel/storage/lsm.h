@@ -146,6 +146,11 @@ const void *helios_iter_value(const helios_iter_t *it, uint32_t *vlen);
 int32_t helios_iter_status(const helios_iter_t *it, helios_err_t *err);
 void helios_iter_close(helios_iter_t *it);
 
+/* pin_seq: keep every version visible at `seq` through compactions, like a snapshot but at
+   any seq (branch points: a branch reads its parent at parent_lsn). Released with
+   helios_lsm_snapshot_release(db, seq). Appended by the storage engine. */
+void helios_lsm_pin_seq(helios_lsm_t *db, helios_seq_t seq);
+
 /* ---- maintenance ---- */
 /* checkpoint: flush every memtable to SSTables; WAL segments before it are recycled. */
 int32_t helios_lsm_checkpoint(helios_lsm_t *db, helios_err_t *err);

@@ -284,6 +284,30 @@ static void test_iterators(void)
     finish();
 }
 
+static void test_pin_seq(void)
+{
+    open_db(0, 0);
+    create_kv(1);
+    helios_seq_t s1 = put(1, "k", "v1");
+    put(1, "other", "x");
+    helios_seq_t s2 = put(1, "k", "v2");
+    del(1, "k");
+    put(1, "k", "v4");
+    /* a branch point at s1 (not a snapshot taken then: pinned afterwards) */
+    helios_lsm_pin_seq(db, s1);
+    CU_ASSERT_EQUAL(helios_lsm_flush(db, 1, &err), 0);
+    CU_ASSERT_EQUAL(helios_lsm_compact(db, 1, &err), 0);
+    CU_ASSERT_STRING_EQUAL(get_at(1, "k", s1), "v1");
+    CU_ASSERT_STRING_EQUAL(get(1, "k"), "v4");
+    /* s2 was neither pinned nor a snapshot: its version may be gone, the newest stays */
+    helios_lsm_snapshot_release(db, s1);
+    CU_ASSERT_EQUAL(helios_lsm_compact(db, 1, &err), 0);
+    CU_ASSERT_PTR_NULL(get_at(1, "k", s1));
+    (void)s2;
+    CU_ASSERT_STRING_EQUAL(get(1, "k"), "v4");
+    finish();
+}
+
 static void test_recovery(void)
 {
     open_db(0, 1);
@@ -677,6 +701,7 @@ int main(void)
     CU_add_test(s, "row_parse", test_row_parse);
     CU_add_test(s, "basic", test_basic);
     CU_add_test(s, "iterators", test_iterators);
+    CU_add_test(s, "pin_seq", test_pin_seq);
     CU_add_test(s, "recovery", test_recovery);
     CU_add_test(s, "conflicts", test_conflicts);
     CU_add_test(s, "rows_tree", test_rows_tree);

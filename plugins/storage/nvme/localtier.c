@@ -5,7 +5,8 @@
  * it, rename it into place and fsync the directory, so a crash leaves the old file or the new
  * one, never a mix. APPEND writers fdatasync on wsync and fsync the directory once after
  * creating the file, so the file's name is durable with its first synced bytes.
- * Temporaries are named ".<base>.tmp.<n>" and never listed.
+ * Temporaries are named ".<base>.tmp.<pid>.<n>", never listed, and swept at start when their
+ * process is gone (a crash mid-write).
  */
 #define _GNU_SOURCE
 #include "localtier.h"
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,6 +314,44 @@ int32_t localtier_create(void *lib_state, const void *config, const helios_tier_
     return 0;
 }
 
+/* Remove temporaries left by a process that died mid-write (".<base>.tmp.<pid>.<n>" whose
+   pid is gone). Best effort: errors are ignored. */
+static void localtier_sweep(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL || depth > 16) {
+        if (d != NULL) {
+            closedir(d);
+        }
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+        char p[PATH_MAX];
+        if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p)) {
+            continue;
+        }
+        struct stat st;
+        if (lstat(p, &st) != 0) {
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            localtier_sweep(p, depth + 1);
+            continue;
+        }
+        const char *t = de->d_name[0] == '.' ? strstr(de->d_name, ".tmp.") : NULL;
+        long pid = 0;
+        if (t != NULL && sscanf(t, ".tmp.%ld.", &pid) == 1 && pid > 0 && pid != (long)getpid() &&
+            kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            unlink(p);
+        }
+    }
+    closedir(d);
+}
+
 int32_t localtier_start(void *inst, helios_err_t *err)
 {
     localtier_t *lt = inst;
@@ -331,6 +371,7 @@ int32_t localtier_start(void *inst, helios_err_t *err)
     if (access(lt->root, W_OK | X_OK) != 0) {
         return localtier_fail(lt, err, errno, "write into directory of", lt->root);
     }
+    localtier_sweep(lt->root, 0);
     return 0;
 }
 

@@ -338,6 +338,22 @@ static void test_path_override(void)
     CU_ASSERT_NOT_EQUAL(stat(p, &st), 0);
 }
 
+static void test_sweep_stale_temporaries(void)
+{
+    rm_rf(root);
+    char p[1200];
+    snprintf(p, sizeof(p), "mkdir -p '%s/sst/1' && touch '%s/sst/1/.000007.sst.tmp.999999999.3' "
+             "'%s/sst/1/.000008.sst.tmp.%d.1'", root, root, root, (int)getpid());
+    CU_ASSERT_EQUAL_FATAL(system(p), 0);
+    open_tier(NULL);
+    struct stat st;
+    snprintf(p, sizeof(p), "%s/sst/1/.000007.sst.tmp.999999999.3", root);
+    CU_ASSERT_NOT_EQUAL(stat(p, &st), 0); /* its process is gone */
+    snprintf(p, sizeof(p), "%s/sst/1/.000008.sst.tmp.%d.1", root, (int)getpid());
+    CU_ASSERT_EQUAL(stat(p, &st), 0); /* ours: maybe another instance is writing it */
+    close_tier();
+}
+
 static void test_start_on_file(void)
 {
     rm_rf(root);
@@ -375,6 +391,7 @@ int main(void)
     CU_add_test(s, "list", test_list);
     CU_add_test(s, "fail_writes", test_fail_writes);
     CU_add_test(s, "path_override", test_path_override);
+    CU_add_test(s, "sweep_stale_temporaries", test_sweep_stale_temporaries);
     CU_add_test(s, "start_on_file", test_start_on_file);
     return helios_test_run_cunit();
 }
