@@ -262,7 +262,7 @@ static void test_nested_names(void)
 {
     conf_ctx_t *c = conf_current();
     char buf[64];
-    listing_t l;
+    listing_t l = {0}; /* list_of keeps the caller's stop_after */
     CU_ASSERT_EQUAL_FATAL(put_text(c, "sst/t12/000034.sst", "sstable"), 0);
     CU_ASSERT_EQUAL_FATAL(put_text(c, "a/b/c/d/e/f", "deep"), 0);
     CU_ASSERT_EQUAL(get_text(c, "sst/t12/000034.sst", buf, sizeof(buf)), 0);
@@ -396,7 +396,7 @@ static void test_atomic_writer(void)
     helios_err_t err = HELIOS_ERR_INIT;
     helios_tier_writer_t *w = NULL;
     helios_tier_stat_t st;
-    listing_t l;
+    listing_t l = {0}; /* list_of keeps the caller's stop_after */
     char buf[256];
     CU_ASSERT_EQUAL_FATAL(
         vt_of(c)->wopen(c->inst, "atomic/new.sst", HELIOS_TIER_W_ATOMIC, &w, &err), 0);
@@ -520,7 +520,7 @@ static void test_remove(void)
     conf_ctx_t *c = conf_current();
     helios_err_t err = HELIOS_ERR_INIT;
     helios_tier_stat_t st;
-    listing_t l;
+    listing_t l = {0}; /* list_of keeps the caller's stop_after */
     CU_ASSERT_EQUAL_FATAL(put_text(c, "rm/x", "x"), 0);
     CU_ASSERT_EQUAL(vt_of(c)->remove(c->inst, "rm/x", &err), 0);
     CU_ASSERT_EQUAL(stat_of(c, "rm/x", &st), HELIOS_ERR_UNDEFINED_FILE);
@@ -532,7 +532,7 @@ static void test_remove(void)
 static void test_list(void)
 {
     conf_ctx_t *c = conf_current();
-    listing_t l;
+    listing_t l = {0}; /* list_of keeps the caller's stop_after */
     /* "l/c.txt" sorts before "l/c/d" ('.' < '/'): order is by the full name, not per level */
     static const char *const names[] = {"l/b", "l/c/d", "l/a", "l/c.txt", "m/x", "l2"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -630,7 +630,7 @@ static void test_concurrent_use(void)
         pthread_join(t[i], NULL);
         CU_ASSERT_EQUAL(w[i].failures, 0);
     }
-    listing_t l;
+    listing_t l = {0}; /* list_of keeps the caller's stop_after */
     CU_ASSERT_EQUAL(list_of(c, "conc/0/", &l), 0);
     CU_ASSERT_EQUAL(l.n, 20);
 }
