@@ -287,9 +287,8 @@ static void do_readwhilewriting(void)
     atomic_store(&rww_stop, 1);
     pthread_join(w, NULL);
     char extra[96];
-    snprintf(extra, sizeof(extra), " (%llu of %llu found; %llu writes)",
-             (unsigned long long)found, (unsigned long long)opt_num,
-             (unsigned long long)writes);
+    snprintf(extra, sizeof(extra), " (%llu of %llu found; %llu writes)", (unsigned long long)found,
+             (unsigned long long)opt_num, (unsigned long long)writes);
     report("readwhilewriting", opt_num, ns, extra);
 }
 

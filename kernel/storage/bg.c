@@ -236,8 +236,7 @@ static int compact_keep(void *arg, const helios_entry_t *e)
 {
     cfilter_t *f = arg;
     uint32_t stripe = stripe_of(f, e->seq);
-    if (f->have_key &&
-        helios_ukey_cmp(e->key, e->klen, f->key.data, (uint32_t)f->key.len) == 0) {
+    if (f->have_key && helios_ukey_cmp(e->key, e->klen, f->key.data, (uint32_t)f->key.len) == 0) {
         if (stripe == f->last_stripe) {
             return 0; /* shadowed by a newer version every reader of this stripe sees */
         }

@@ -162,8 +162,8 @@ int32_t helios_codec_encode(const helios_codecs_t *c, const uint8_t *src, size_t
             return helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
         }
         uint64_t clen = 0;
-        int32_t rc = c->vt->compress(c->inst, src, len, out->data + start + HELIOS_CODEC_HDR,
-                                     bound, &clen, err);
+        int32_t rc = c->vt->compress(c->inst, src, len, out->data + start + HELIOS_CODEC_HDR, bound,
+                                     &clen, err);
         if (rc != 0) {
             return rc;
         }
@@ -194,9 +194,8 @@ int32_t helios_codec_encode(const helios_codecs_t *c, const uint8_t *src, size_t
     return 0;
 }
 
-int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t avail,
-                            uint8_t **raw, uint32_t *raw_len, size_t *used, const char *what,
-                            helios_err_t *err)
+int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t avail, uint8_t **raw,
+                            uint32_t *raw_len, size_t *used, const char *what, helios_err_t *err)
 {
     if (avail < HELIOS_CODEC_HDR) {
         return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: truncated", what);
@@ -222,8 +221,8 @@ int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t a
     if (id == HELIOS_CODEC_ID_RAW) {
         if (rl != sl) {
             free(out);
-            return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,
-                                          "%s: raw length mismatch", what);
+            return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: raw length mismatch",
+                                          what);
         }
         if (rl > 0) {
             memcpy(out, src, rl);

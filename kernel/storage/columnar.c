@@ -29,8 +29,7 @@
 #define ROW_DELETED 0xFFFFu
 
 static int32_t col_put_framed(const helios_codecs_t *c, const helios_buf_t *payload,
-                              uint32_t data_len, int with_len, helios_buf_t *out,
-                              helios_err_t *err)
+                              uint32_t data_len, int with_len, helios_buf_t *out, helios_err_t *err)
 {
     if (with_len) {
         uint8_t l[4];
@@ -187,8 +186,8 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
 {
     const uint8_t *end = p + len;
     if (len < 8 || p[0] != 'C') {
-        return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,
-                                      "%s: not a columnar unit", what);
+        return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: not a columnar unit",
+                                      what);
     }
     if (p[1] > COL_VERSION) {
         return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,
@@ -198,8 +197,7 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
     uint32_t nc = helios_get_u16(p + 2);
     uint32_t n = helios_get_u32(p + 4);
     if (len < 8u + nc || n == 0 || n > (1u << 24)) {
-        return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: bad unit header",
-                                      what);
+        return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: bad unit header", what);
     }
     const uint8_t *types = p + 8;
     p += 8 + nc;
@@ -233,8 +231,7 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
         }
         uint32_t w = helios_pt_width(types[col]);
         if (types[col] == HELIOS_PT_VARLEN) {
-            if (col_len[col] < nb + 4u * (n + 1) ||
-                col_len[col] - nb - 4u * (n + 1) != data_len) {
+            if (col_len[col] < nb + 4u * (n + 1) || col_len[col] - nb - 4u * (n + 1) != data_len) {
                 goto bad;
             }
         } else if (w == 0 || col_len[col] != nb + (size_t)w * n) {
@@ -315,8 +312,8 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
     }
     goto failed;
 bad:
-    rc = helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: malformed columnar unit",
-                                what);
+    rc =
+        helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: malformed columnar unit", what);
 failed:
     free(keys);
     free(rc_raw);

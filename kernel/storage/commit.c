@@ -342,8 +342,8 @@ bad:
                                   "malformed tree record at sequence %" PRIu64, seq);
 }
 
-int32_t lsm_replay_cb(void *arg, uint64_t seq, uint32_t count, const uint8_t *payload,
-                         uint32_t len, helios_err_t *err)
+int32_t lsm_replay_cb(void *arg, uint64_t seq, uint32_t count, const uint8_t *payload, uint32_t len,
+                      helios_err_t *err)
 {
     helios_lsm_t *db = arg;
     if (len < 1) {
@@ -406,8 +406,8 @@ static int32_t newest_seq(helios_lsm_t *db, lsm_tree_t *t, const uint8_t *k, uin
     for (uint32_t i = 0; i < v->n_runs; i++) {
         uint32_t found = 0, type = 0;
         uint64_t seq = 0;
-        rc = helios_sst_get(v->runs[i], k, klen, h, HELIOS_SEQ_MAX, &found, &type, &seq, NULL,
-                            NULL, err);
+        rc = helios_sst_get(v->runs[i], k, klen, h, HELIOS_SEQ_MAX, &found, &type, &seq, NULL, NULL,
+                            err);
         if (rc != 0 || found) {
             *out = seq;
             goto done;
@@ -432,8 +432,8 @@ static int batch_writes_key(const helios_wbatch_t *b, uint32_t tree, const uint8
 }
 
 /* Check one batch: trees exist; conflicts against committed data and earlier group members. */
-static int32_t check_batch(helios_lsm_t *db, tree_cache_t *tc, lsm_writer_t *group,
-                           lsm_writer_t *w, helios_err_t *err)
+static int32_t check_batch(helios_lsm_t *db, tree_cache_t *tc, lsm_writer_t *group, lsm_writer_t *w,
+                           helios_err_t *err)
 {
     const helios_wbatch_t *b = w->b;
     uint64_t cseq = w->opts != NULL ? w->opts->conflict_seq : 0;
@@ -445,8 +445,8 @@ static int32_t check_batch(helios_lsm_t *db, tree_cache_t *tc, lsm_writer_t *gro
         }
         lsm_tree_t *t = tc_get(db, tc, e.tree);
         if (t == NULL) {
-            return helios_storage_err_set(err, HELIOS_ERR_UNDEFINED_TABLE,
-                                          "tree %u does not exist", e.tree);
+            return helios_storage_err_set(err, HELIOS_ERR_UNDEFINED_TABLE, "tree %u does not exist",
+                                          e.tree);
         }
         if (cseq == 0) {
             continue;
@@ -458,8 +458,8 @@ static int32_t check_batch(helios_lsm_t *db, tree_cache_t *tc, lsm_writer_t *gro
         }
         int conflict = s > cseq;
         for (lsm_writer_t *o = group; !conflict && o != w; o = o->next) {
-            conflict = o->kind == LW_BATCH && o->encoded && batch_writes_key(o->b, e.tree, e.key,
-                                                                             e.klen);
+            conflict =
+                o->kind == LW_BATCH && o->encoded && batch_writes_key(o->b, e.tree, e.key, e.klen);
         }
         if (conflict) {
             return helios_storage_err_set(err, HELIOS_ERR_SERIALIZATION_FAILURE,
@@ -469,8 +469,8 @@ static int32_t check_batch(helios_lsm_t *db, tree_cache_t *tc, lsm_writer_t *gro
     return 0;
 }
 
-static int32_t encode_record(helios_lsm_t *db, uint32_t kind_byte, const uint8_t *body,
-                             size_t blen, uint32_t count)
+static int32_t encode_record(helios_lsm_t *db, uint32_t kind_byte, const uint8_t *body, size_t blen,
+                             uint32_t count)
 {
     helios_buf_t *wb = &db->wal_buf;
     if (helios_buf_reserve(wb, HELIOS_WAL_HDR + 1 + blen) != 0) {
@@ -747,8 +747,7 @@ static int32_t ddl_write(helios_lsm_t *db, const uint8_t *rec, uint32_t len, hel
 static int32_t schema_check(const helios_tree_schema_t *s, helios_err_t *err)
 {
     if (s == NULL || (s->kind != HELIOS_TREE_KV && s->kind != HELIOS_TREE_ROWS)) {
-        return helios_storage_err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                      "invalid tree kind");
+        return helios_storage_err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE, "invalid tree kind");
     }
     if (s->kind == HELIOS_TREE_ROWS) {
         if (s->n_cols > 1024 || (s->n_cols > 0 && s->col_phys_types == NULL)) {
@@ -854,4 +853,3 @@ uint32_t helios_lsm_tree_exists(helios_lsm_t *db, uint32_t tree_id)
     lsm_tree_unref(t);
     return t != NULL;
 }
-

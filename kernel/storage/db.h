@@ -22,8 +22,8 @@
 typedef struct lsm_view {
     _Atomic uint32_t refs;
     helios_mem_t *mem;
-    uint32_t n_imm;   /* oldest first */
-    uint32_t n_runs;  /* newest first */
+    uint32_t n_imm;  /* oldest first */
+    uint32_t n_runs; /* newest first */
     helios_mem_t *imm[LSM_MAX_IMM];
     helios_sst_t **runs;
 } lsm_view_t;
@@ -39,7 +39,7 @@ typedef struct lsm_tree {
     uint64_t schema_seq;
     uint64_t flushed_seq; /* entries <= this are in SSTables (as of the manifest) */
     lsm_view_t *view;
-    helios_mem_t *active; /* view->mem, for the commit leader (changes only under lead_mu) */
+    helios_mem_t *active;      /* view->mem, for the commit leader (changes only under lead_mu) */
     _Atomic uint64_t bloom[3]; /* checks, negatives, false positives */
     _Atomic uint64_t compactions;
 } lsm_tree_t;
@@ -121,11 +121,11 @@ int32_t lsm_manifest_load(helios_lsm_t *db, helios_err_t *err);
 /* create an empty tree object with the given schema (refs 1). */
 lsm_tree_t *lsm_tree_new(uint32_t id, const helios_tree_schema_t *s);
 int32_t lsm_tree_insert(helios_lsm_t *db, lsm_tree_t *t); /* caller holds trees_lock (write) */
-void lsm_tree_remove(helios_lsm_t *db, uint32_t id);       /* caller holds trees_lock (write) */
+void lsm_tree_remove(helios_lsm_t *db, uint32_t id);      /* caller holds trees_lock (write) */
 
 /* commit.c */
-int32_t lsm_replay_cb(void *arg, uint64_t seq, uint32_t count, const uint8_t *payload,
-                      uint32_t len, helios_err_t *err);
+int32_t lsm_replay_cb(void *arg, uint64_t seq, uint32_t count, const uint8_t *payload, uint32_t len,
+                      helios_err_t *err);
 typedef int32_t (*lsm_barrier_fn)(helios_lsm_t *db, void *arg, helios_err_t *err);
 /* run fn inside the leader section, ordered with commits */
 int32_t lsm_run_barrier(helios_lsm_t *db, lsm_barrier_fn fn, void *arg, helios_err_t *err);

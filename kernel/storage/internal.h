@@ -26,12 +26,35 @@ int32_t helios_storage_err_set(helios_err_t *err, int32_t code, const char *fmt,
 void helios_storage_err_copy(helios_err_t *dst, const helios_err_t *src);
 
 /* ---- encoding helpers ---- */
-static inline void helios_put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void helios_put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void helios_put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static inline uint16_t helios_get_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t helios_get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static inline uint64_t helios_get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void helios_put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void helios_put_u32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+static inline void helios_put_u64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+static inline uint16_t helios_get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t helios_get_u32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline uint64_t helios_get_u64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
 
 /* varint: 7 bits a byte, LSB first. put returns bytes written (<= 10). */
 static inline uint32_t helios_put_varint(uint8_t *p, uint64_t v)
@@ -71,8 +94,7 @@ uint32_t helios_crc32c(uint32_t crc, const void *data, size_t len);
 uint64_t helios_hash64(const void *data, size_t len);
 
 /* ---- internal key comparison ---- */
-static inline int helios_ukey_cmp(const uint8_t *a, uint32_t alen, const uint8_t *b,
-                                  uint32_t blen)
+static inline int helios_ukey_cmp(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen)
 {
     uint32_t n = alen < blen ? alen : blen;
     int c = n ? memcmp(a, b, n) : 0;
@@ -81,8 +103,8 @@ static inline int helios_ukey_cmp(const uint8_t *a, uint32_t alen, const uint8_t
     }
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
-static inline int helios_ikey_cmp(const uint8_t *a, uint32_t alen, uint64_t aseq,
-                                  const uint8_t *b, uint32_t blen, uint64_t bseq)
+static inline int helios_ikey_cmp(const uint8_t *a, uint32_t alen, uint64_t aseq, const uint8_t *b,
+                                  uint32_t blen, uint64_t bseq)
 {
     int c = helios_ukey_cmp(a, alen, b, blen);
     if (c != 0) {
@@ -103,7 +125,7 @@ typedef struct helios_entry {
 
 typedef struct helios_sti helios_sti_t;
 typedef struct helios_sti_ops {
-    void (*seek)(helios_sti_t *it, const uint8_t *k, uint32_t klen, uint64_t seq); /* first >= */
+    void (*seek)(helios_sti_t *it, const uint8_t *k, uint32_t klen, uint64_t seq);    /* first >= */
     void (*seek_lt)(helios_sti_t *it, const uint8_t *k, uint32_t klen, uint64_t seq); /* last < */
     void (*first)(helios_sti_t *it);
     void (*last)(helios_sti_t *it);
@@ -154,11 +176,11 @@ int helios_bloom_may_contain(const uint8_t *filter, size_t len, uint64_t hash);
 /* ---- block cache (decoded blocks, LRU, sharded) ---- */
 typedef struct helios_block {
     _Atomic uint32_t refs;
-    uint32_t n;            /* entries */
-    const uint8_t *data;   /* KV block bytes (see sstable.c) */
-    const uint32_t *offs;  /* n entry offsets into data */
+    uint32_t n;           /* entries */
+    const uint8_t *data;  /* KV block bytes (see sstable.c) */
+    const uint32_t *offs; /* n entry offsets into data */
     size_t charge;
-    uint8_t *mem;          /* what to free */
+    uint8_t *mem; /* what to free */
 } helios_block_t;
 void helios_block_unref(helios_block_t *b);
 typedef struct helios_cache helios_cache_t;
@@ -183,9 +205,8 @@ int32_t helios_codec_encode(const helios_codecs_t *c, const uint8_t *src, size_t
                             helios_buf_t *out, helios_err_t *err);
 /* decode what helios_codec_encode wrote at p[0..avail): sets *raw (malloc'ed, raw_len bytes)
    and *used. XX001 naming `what` on any inconsistency or an unknown codec id. */
-int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t avail,
-                            uint8_t **raw, uint32_t *raw_len, size_t *used, const char *what,
-                            helios_err_t *err);
+int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t avail, uint8_t **raw,
+                            uint32_t *raw_len, size_t *used, const char *what, helios_err_t *err);
 #define HELIOS_CODEC_HDR 12u
 /* the largest decoded block a reader accepts (a block holds at least one whole entry; SQL
    values are at most 1 GiB): a larger raw_len in a header is corruption */

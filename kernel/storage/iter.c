@@ -47,8 +47,8 @@ static void merge_pick(merge_iter_t *m, int forward)
             best = k;
             continue;
         }
-        int c = helios_ikey_cmp(k->e.key, k->e.klen, k->e.seq, best->e.key, best->e.klen,
-                                best->e.seq);
+        int c =
+            helios_ikey_cmp(k->e.key, k->e.klen, k->e.seq, best->e.key, best->e.klen, best->e.seq);
         if (forward ? c < 0 : c > 0) {
             best = k;
         }
@@ -119,7 +119,7 @@ static void mg_destroy(helios_sti_t *s)
     free(m);
 }
 
-static const helios_sti_ops_t merge_ops = {mg_seek, mg_seek_lt, mg_first, mg_last,
+static const helios_sti_ops_t merge_ops = {mg_seek, mg_seek_lt, mg_first,  mg_last,
                                            mg_next, mg_prev,    mg_destroy};
 
 helios_sti_t *helios_merge_iter(helios_sti_t **children, uint32_t n)
@@ -172,8 +172,8 @@ static void ui_fwd_find(helios_iter_t *it, int skipping)
     while (m->valid) {
         const helios_entry_t *e = &m->e;
         if (e->seq <= it->snap) {
-            if (skipping && helios_ukey_cmp(e->key, e->klen, it->skip.data,
-                                            (uint32_t)it->skip.len) == 0) {
+            if (skipping &&
+                helios_ukey_cmp(e->key, e->klen, it->skip.data, (uint32_t)it->skip.len) == 0) {
                 m->ops->next(m);
                 continue;
             }

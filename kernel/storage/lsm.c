@@ -293,7 +293,6 @@ static void iter_release(void *arg)
     free(h);
 }
 
-
 int32_t helios_lsm_iter_open(helios_lsm_t *db, uint32_t tree_id, helios_seq_t seq,
                              helios_iter_t **out, helios_err_t *err)
 {
@@ -629,14 +628,14 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     if ((rc = lsm_manifest_load(db, err)) != 0) {
         goto failed;
     }
-    helios_wal_opts_t wo = {.tier_vt = db->o.tier_vt,
-                            .tier = db->o.tier,
-                            .segment_bytes = db->o.memtable_bytes < (64u << 20)
-                                                 ? (db->o.memtable_bytes > (1u << 20)
-                                                        ? db->o.memtable_bytes
-                                                        : (1u << 20))
-                                                 : (64u << 20),
-                            .min_seq = 0};
+    helios_wal_opts_t wo = {
+        .tier_vt = db->o.tier_vt,
+        .tier = db->o.tier,
+        .segment_bytes =
+            db->o.memtable_bytes < (64u << 20)
+                ? (db->o.memtable_bytes > (1u << 20) ? db->o.memtable_bytes : (1u << 20))
+                : (64u << 20),
+        .min_seq = 0};
     uint64_t last = 0;
     if ((rc = helios_wal_open(&wo, lsm_replay_cb, db, &db->wal, &last, err)) != 0) {
         goto failed;

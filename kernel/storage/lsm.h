@@ -37,20 +37,20 @@ typedef uint64_t helios_seq_t;
 /* Resolve a codec id found in a block header to a loaded codec (for reading blocks written
    with a codec other than the current default). Returns NULL when not loaded. */
 typedef const helios_codec_vtable_t *(*helios_codec_lookup_fn)(void *arg, uint32_t codec_id,
-                                                                void **inst);
+                                                               void **inst);
 
 typedef struct helios_lsm_options {
     const helios_storage_vtable_t *tier_vt; /* required: where every file goes */
     void *tier;                             /* the tier instance */
     const helios_codec_vtable_t *codec_vt;  /* block compressor for new blocks; NULL = raw */
     void *codec;
-    helios_codec_lookup_fn codec_lookup;    /* may be NULL: only codec_vt and raw are read */
+    helios_codec_lookup_fn codec_lookup; /* may be NULL: only codec_vt and raw are read */
     void *codec_lookup_arg;
-    uint64_t memtable_bytes;    /* 0: 64 MiB */
-    uint32_t bloom_bits_per_key;/* 0: 10 */
-    uint32_t block_bytes;       /* 0: 4 KiB target data block size (KV trees) */
-    uint32_t rows_per_unit;     /* 0: 1024 rows per hybrid-columnar compression unit */
-    uint32_t no_sync;           /* 1: commits return before fsync (never the default) */
+    uint64_t memtable_bytes;     /* 0: 64 MiB */
+    uint32_t bloom_bits_per_key; /* 0: 10 */
+    uint32_t block_bytes;        /* 0: 4 KiB target data block size (KV trees) */
+    uint32_t rows_per_unit;      /* 0: 1024 rows per hybrid-columnar compression unit */
+    uint32_t no_sync;            /* 1: commits return before fsync (never the default) */
     /* ---- appended by the storage engine ---- */
     uint32_t reserved;
     uint64_t block_cache_bytes; /* 0: 64 MiB of decoded blocks */
@@ -133,7 +133,7 @@ int32_t helios_lsm_get(helios_lsm_t *db, uint32_t tree_id, helios_seq_t seq, con
    (deleted keys are skipped). */
 int32_t helios_lsm_iter_open(helios_lsm_t *db, uint32_t tree_id, helios_seq_t seq,
                              helios_iter_t **out, helios_err_t *err);
-void helios_iter_seek(helios_iter_t *it, const void *key, uint32_t klen);     /* first >= key */
+void helios_iter_seek(helios_iter_t *it, const void *key, uint32_t klen); /* first >= key */
 void helios_iter_seek_for_prev(helios_iter_t *it, const void *key, uint32_t klen); /* last <= */
 void helios_iter_seek_first(helios_iter_t *it);
 void helios_iter_seek_last(helios_iter_t *it);
@@ -170,7 +170,7 @@ typedef struct helios_lsm_stats {
     uint64_t fsyncs;          /* WAL fsyncs (group commit: fewer than commits) */
     uint64_t commits;
     uint64_t compactions;
-    uint64_t write_stall_us;  /* time writers were slowed */
+    uint64_t write_stall_us; /* time writers were slowed */
 } helios_lsm_stats_t;
 /* stats: tree_id 0 for the whole store. */
 void helios_lsm_stats(helios_lsm_t *db, uint32_t tree_id, helios_lsm_stats_t *out);

@@ -189,8 +189,7 @@ int32_t lsm_manifest_load(helios_lsm_t *db, helios_err_t *err)
         return helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
     }
     uint64_t got = 0;
-    if ((rc = db->o.tier_vt->get(db->o.tier, MAN_NAME, 0, st.size_bytes, data, &got, err)) !=
-        0) {
+    if ((rc = db->o.tier_vt->get(db->o.tier, MAN_NAME, 0, st.size_bytes, data, &got, err)) != 0) {
         goto failed;
     }
     if (got < 40 || helios_crc32c(0, data, got - 4) != helios_get_u32(data + got - 4)) {

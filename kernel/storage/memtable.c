@@ -373,7 +373,7 @@ static void mi_destroy(helios_sti_t *s)
     free(it);
 }
 
-static const helios_sti_ops_t mem_iter_ops = {mi_seek, mi_seek_lt, mi_first, mi_last,
+static const helios_sti_ops_t mem_iter_ops = {mi_seek, mi_seek_lt, mi_first,  mi_last,
                                               mi_next, mi_prev,    mi_destroy};
 
 helios_sti_t *helios_mem_iter(helios_mem_t *m)

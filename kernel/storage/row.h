@@ -33,8 +33,8 @@ uint32_t helios_pt_width(uint32_t phys_type);
 /* A decoded view of one row: pointers into the row bytes. */
 typedef struct helios_row_view {
     uint32_t n_cols;
-    const uint8_t *nulls;      /* into the row */
-    const uint8_t *base;       /* the row bytes */
+    const uint8_t *nulls; /* into the row */
+    const uint8_t *base;  /* the row bytes */
     uint32_t len;
 } helios_row_view_t;
 

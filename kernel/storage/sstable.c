@@ -46,8 +46,8 @@ typedef struct sst_writer {
     const helios_tree_schema_t *schema;
     const char *name;
     helios_tier_writer_t *w;
-    helios_buf_t out;   /* pending bytes not yet appended */
-    uint64_t off;       /* file offset of out.data[0] */
+    helios_buf_t out; /* pending bytes not yet appended */
+    uint64_t off;     /* file offset of out.data[0] */
     helios_kvblock_builder_t blk;
     helios_kvblock_builder_t idx;
     helios_bloom_builder_t bloom;
@@ -339,8 +339,7 @@ failed:
 
 /* ---- reader ---- */
 
-static int32_t sst_corrupt(const helios_sst_t *s, uint64_t off, const char *what,
-                           helios_err_t *err)
+static int32_t sst_corrupt(const helios_sst_t *s, uint64_t off, const char *what, helios_err_t *err)
 {
     return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,
                                   "%s in file \"%s\", block at offset %" PRIu64, what, s->name,
@@ -376,8 +375,8 @@ static int32_t sst_read_raw(helios_sst_t *s, uint64_t off, uint32_t size, uint8_
     char what[160];
     snprintf(what, sizeof(what), "block at offset %" PRIu64 " of file \"%s\"", off, s->name);
     size_t used = 0;
-    rc = helios_codec_decode(&s->env->codecs, buf, size - BLOCK_TRAILER, raw, raw_len, &used,
-                             what, err);
+    rc = helios_codec_decode(&s->env->codecs, buf, size - BLOCK_TRAILER, raw, raw_len, &used, what,
+                             err);
     if (rc == 0 && used != size - BLOCK_TRAILER) {
         free(*raw);
         rc = sst_corrupt(s, off, "block length mismatch", err);
@@ -405,8 +404,7 @@ static int32_t sst_block(helios_sst_t *s, uint64_t off, uint32_t size, helios_bl
     if (type == BT_COLUMNAR) {
         helios_buf_t kv = {0};
         char what[160];
-        snprintf(what, sizeof(what), "block at offset %" PRIu64 " of file \"%s\"", off,
-                 s->name);
+        snprintf(what, sizeof(what), "block at offset %" PRIu64 " of file \"%s\"", off, s->name);
         rc = helios_colunit_decode(&s->env->codecs, raw, rl, &kv, what, err);
         free(raw);
         if (rc != 0) {
@@ -421,9 +419,8 @@ static int32_t sst_block(helios_sst_t *s, uint64_t off, uint32_t size, helios_bl
     }
     rc = helios_kvblock_parse(raw, rl, &b);
     if (rc != 0) {
-        return sst_corrupt(s, off, rc == HELIOS_ERR_DATA_CORRUPTED ? "malformed block"
-                                                                   : "out of memory",
-                           err);
+        return sst_corrupt(
+            s, off, rc == HELIOS_ERR_DATA_CORRUPTED ? "malformed block" : "out of memory", err);
     }
     helios_cache_insert(s->env->cache, s->file_no, off, b);
     *out = b;
@@ -498,8 +495,7 @@ int32_t helios_sst_open(const helios_sst_env_t *env, const char *name, uint64_t 
                                     helios_get_u32(f + 36), SST_FORMAT);
         goto failed;
     }
-    uint64_t ioff = helios_get_u64(f), boff = helios_get_u64(f + 12),
-             moff = helios_get_u64(f + 24);
+    uint64_t ioff = helios_get_u64(f), boff = helios_get_u64(f + 12), moff = helios_get_u64(f + 24);
     uint32_t isz = helios_get_u32(f + 8), bsz = helios_get_u32(f + 20),
              msz = helios_get_u32(f + 32);
     if ((rc = sst_read_raw(s, moff, msz, &raw, &rl, &type, err)) != 0) {
@@ -676,8 +672,7 @@ int32_t helios_sst_get(helios_sst_t *s, const uint8_t *k, uint32_t klen, uint64_
         /* absent at this snapshot; count a false positive only if no version exists at all */
         uint32_t f2 = 0, t2 = 0;
         uint64_t s2 = 0;
-        if (helios_sst_get(s, k, klen, hash, HELIOS_SEQ_MAX, &f2, &t2, &s2, NULL, NULL, err) ==
-                0 &&
+        if (helios_sst_get(s, k, klen, hash, HELIOS_SEQ_MAX, &f2, &t2, &s2, NULL, NULL, err) == 0 &&
             !f2) {
             atomic_fetch_add_explicit(&bloom[2], 1, memory_order_relaxed);
         }
@@ -825,7 +820,7 @@ static void si_destroy(helios_sti_t *b)
     free(it);
 }
 
-static const helios_sti_ops_t sst_iter_ops = {si_seek, si_seek_lt, si_first, si_last,
+static const helios_sti_ops_t sst_iter_ops = {si_seek, si_seek_lt, si_first,  si_last,
                                               si_next, si_prev,    si_destroy};
 
 helios_sti_t *helios_sst_iter(helios_sst_t *s)

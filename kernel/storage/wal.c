@@ -20,9 +20,9 @@ struct helios_wal {
     wal_seg_t *segs;
     uint32_t n_segs, cap_segs;
     helios_tier_writer_t *wr;
-    uint64_t cur_size;  /* bytes in the current segment known good */
-    int broken;         /* a write failed: cut back to cur_size first */
-    int dirty;          /* unsynced bytes */
+    uint64_t cur_size; /* bytes in the current segment known good */
+    int broken;        /* a write failed: cut back to cur_size first */
+    int dirty;         /* unsynced bytes */
     _Atomic uint64_t total_bytes;
     _Atomic uint64_t fsyncs;
 };

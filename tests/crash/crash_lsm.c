@@ -301,8 +301,8 @@ static int parent_main(const char *self, const char *dir, int cycles, uint64_t s
         int st = 0;
         waitpid(pid, &st, 0);
         if (!WIFSIGNALED(st)) {
-            fprintf(stderr, "crash_lsm: cycle %d: the child exited by itself (status %d)\n",
-                    cycle, st);
+            fprintf(stderr, "crash_lsm: cycle %d: the child exited by itself (status %d)\n", cycle,
+                    st);
             return 1;
         }
         /* everything printed before the kill: only whole lines count */
@@ -316,9 +316,7 @@ static int parent_main(const char *self, const char *dir, int cycles, uint64_t s
             }
             line[len - 1] = '\0';
             kent_t *e = kfind(line + 2, 1);
-            e->state = line[0] == 'P' ? (e->state == 0 ? 1 : e->state)
-                       : line[0] == 'd' ? 3
-                                        : 2;
+            e->state = line[0] == 'P' ? (e->state == 0 ? 1 : e->state) : line[0] == 'd' ? 3 : 2;
             if (n_ck == cap_ck) {
                 cap_ck = cap_ck ? cap_ck * 2 : 256;
                 cycle_keys = realloc(cycle_keys, cap_ck * sizeof(*cycle_keys));

@@ -16,6 +16,11 @@ kernel/core
 tests/loader
 tests/config
 tests/integration/server
+kernel/storage
+plugins/storage/nvme
+plugins/storage/sata
+tests/crash
+bench/lsm
 "
 # Generated files are never checked: tests/abi/abi_layout.c.
 cf=$(command -v clang-format || command -v clang-format-14 || true)

@@ -99,8 +99,8 @@ static int verify(helios_lsm_t *db)
         if (helios_lsm_get(db, 1, HELIOS_SEQ_MAX, k, 7, &v, &found, &err) != 0) {
             fprintf(stderr, "get %s: %s\n", k, err.message);
             bad = 1;
-        } else if (acked[i] == 1 && (!found || v.len != strlen(want) ||
-                                     memcmp(v.data, want, v.len) != 0)) {
+        } else if (acked[i] == 1 &&
+                   (!found || v.len != strlen(want) || memcmp(v.data, want, v.len) != 0)) {
             fprintf(stderr, "acknowledged %s lost\n", k);
             bad = 1;
         } else if (acked[i] == 2 && found) {

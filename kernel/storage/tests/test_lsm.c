@@ -160,12 +160,9 @@ static void test_row_parse(void)
     CU_ASSERT_EQUAL(offs[0], 3);
     CU_ASSERT_EQUAL(lens[1], 2);
     CU_ASSERT_EQUAL(lens[2], 0);
-    CU_ASSERT_EQUAL(helios_row_parse(row, 12, 3, types, offs, lens, &n),
-                    HELIOS_ERR_DATA_CORRUPTED);
-    CU_ASSERT_EQUAL(helios_row_parse(row, 14, 3, types, offs, lens, &n),
-                    HELIOS_ERR_DATA_CORRUPTED);
-    CU_ASSERT_EQUAL(helios_row_parse(row, 13, 2, types, offs, lens, &n),
-                    HELIOS_ERR_DATA_CORRUPTED);
+    CU_ASSERT_EQUAL(helios_row_parse(row, 12, 3, types, offs, lens, &n), HELIOS_ERR_DATA_CORRUPTED);
+    CU_ASSERT_EQUAL(helios_row_parse(row, 14, 3, types, offs, lens, &n), HELIOS_ERR_DATA_CORRUPTED);
+    CU_ASSERT_EQUAL(helios_row_parse(row, 13, 2, types, offs, lens, &n), HELIOS_ERR_DATA_CORRUPTED);
     CU_ASSERT_EQUAL(helios_pt_width(HELIOS_PT_FIXED16), 16);
 }
 

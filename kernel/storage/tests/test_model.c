@@ -151,9 +151,8 @@ static void check_scan(uint64_t seq, int backward, int start_pos, int limit)
         const char *k = helios_iter_key(it, &kl);
         const char *v = helios_iter_value(it, &vl);
         if (kl != 5 || memcmp(k, key, 5) != 0 || vl != strlen(want) || memcmp(v, want, vl)) {
-            fprintf(stderr, "scan at %llu %s: want %s=%s got %.*s=%.*s\n",
-                    (unsigned long long)seq, backward ? "back" : "fwd", key, want, (int)kl, k,
-                    (int)vl, v);
+            fprintf(stderr, "scan at %llu %s: want %s=%s got %.*s=%.*s\n", (unsigned long long)seq,
+                    backward ? "back" : "fwd", key, want, (int)kl, k, (int)vl, v);
             CU_FAIL_FATAL("scan differs from the model");
         }
         n_checks++;
@@ -223,7 +222,8 @@ static void run_seed(uint64_t seed, int ops)
                 dels[i] = rnd() % 5 == 0;
                 char key[16];
                 key_of(ks[i], key);
-                snprintf(vals[i], sizeof(vals[i]), "v%d-%llu", op, (unsigned long long)(rnd() % 1000));
+                snprintf(vals[i], sizeof(vals[i]), "v%d-%llu", op,
+                         (unsigned long long)(rnd() % 1000));
                 if (dels[i]) {
                     helios_wbatch_del(b, 1, key, 5);
                 } else {

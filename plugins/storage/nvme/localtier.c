@@ -365,8 +365,7 @@ int32_t localtier_start(void *inst, helios_err_t *err)
         return localtier_fail(lt, err, errno, "access", lt->root);
     }
     if (!S_ISDIR(st.st_mode)) {
-        return lt->host->err_set(err, HELIOS_ERR_IO_ERROR, "\"%s\" is not a directory",
-                                 lt->root);
+        return lt->host->err_set(err, HELIOS_ERR_IO_ERROR, "\"%s\" is not a directory", lt->root);
     }
     if (access(lt->root, W_OK | X_OK) != 0) {
         return localtier_fail(lt, err, errno, "write into directory of", lt->root);
@@ -558,8 +557,7 @@ failed:
     return rc;
 }
 
-int32_t localtier_append(helios_tier_writer_t *w, const void *data, uint64_t len,
-                         helios_err_t *err)
+int32_t localtier_append(helios_tier_writer_t *w, const void *data, uint64_t len, helios_err_t *err)
 {
     int32_t rc = localtier_injected(w->lt, err, w->name);
     if (rc != 0) {
@@ -574,8 +572,8 @@ int32_t localtier_append(helios_tier_writer_t *w, const void *data, uint64_t len
        not have to wait behind tens of megabytes of its dirty pages (ext4 ordered mode). */
     if ((w->flags & HELIOS_TIER_W_ATOMIC) && w->lt->do_sync &&
         w->written - w->range_started >= LOCALTIER_RANGE_SYNC_BYTES) {
-        sync_file_range(w->fd, (off64_t)w->range_started,
-                        (off64_t)(w->written - w->range_started), SYNC_FILE_RANGE_WRITE);
+        sync_file_range(w->fd, (off64_t)w->range_started, (off64_t)(w->written - w->range_started),
+                        SYNC_FILE_RANGE_WRITE);
         w->range_started = w->written;
     }
     return 0;
@@ -746,8 +744,8 @@ static void localtier_walk_dir(localtier_walk_t *wk, const char *rel)
         }
         char child[PATH_MAX];
         char full[PATH_MAX + 8];
-        if (snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] != '\0' ? "/" : "",
-                     de->d_name) >= (int)sizeof(child) ||
+        if (snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] != '\0' ? "/" : "", de->d_name) >=
+                (int)sizeof(child) ||
             snprintf(full, sizeof(full), "%s/%s", lt->root, child) >= (int)sizeof(full)) {
             continue;
         }
@@ -785,8 +783,7 @@ static void localtier_walk_dir(localtier_walk_t *wk, const char *rel)
         memcpy(copy, child, len);
         wk->v[wk->n].name = copy;
         wk->v[wk->n].st.size_bytes = (uint64_t)st.st_size;
-        wk->v[wk->n].st.mtime_us =
-            (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
+        wk->v[wk->n].st.mtime_us = (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
         wk->n++;
     }
     closedir(d);

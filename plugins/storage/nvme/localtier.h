@@ -13,8 +13,8 @@
 
 /* The plugin's config struct (see localtier_config_keys). */
 typedef struct localtier_config {
-    char *path;        /* root directory; NULL: the kernel's root */
-    uint32_t fsync;    /* 0: skip fsync/fdatasync (tests, never the default) */
+    char *path;     /* root directory; NULL: the kernel's root */
+    uint32_t fsync; /* 0: skip fsync/fdatasync (tests, never the default) */
     uint32_t reserved;
 } localtier_config_t;
 
@@ -58,13 +58,13 @@ int32_t localtier_control(void *inst, uint32_t op, void *arg, helios_err_t *err)
     {                                                                                              \
         .size = sizeof(helios_storage_vtable_t),                                                   \
         .caps = HELIOS_TIER_CAP_APPEND | HELIOS_TIER_CAP_LOCAL, .latency_class = (latency_),       \
-        .cost_per_gb_month_millicents = (cost_), .create = localtier_create,                      \
-        .start = localtier_start, .stop = localtier_stop, .destroy = localtier_destroy,           \
-        .put = localtier_put, .get = localtier_get, .ropen = localtier_ropen,                     \
-        .read = localtier_read, .rclose = localtier_rclose, .wopen = localtier_wopen,             \
-        .append = localtier_append, .wsync = localtier_wsync, .wclose = localtier_wclose,         \
-        .truncate = localtier_truncate, .remove = localtier_remove, .list = localtier_list,       \
-        .stat = localtier_stat, .control = localtier_control,                                     \
+        .cost_per_gb_month_millicents = (cost_), .create = localtier_create,                       \
+        .start = localtier_start, .stop = localtier_stop, .destroy = localtier_destroy,            \
+        .put = localtier_put, .get = localtier_get, .ropen = localtier_ropen,                      \
+        .read = localtier_read, .rclose = localtier_rclose, .wopen = localtier_wopen,              \
+        .append = localtier_append, .wsync = localtier_wsync, .wclose = localtier_wclose,          \
+        .truncate = localtier_truncate, .remove = localtier_remove, .list = localtier_list,        \
+        .stat = localtier_stat, .control = localtier_control,                                      \
     }
 
 #endif /* LOCALTIER_H */

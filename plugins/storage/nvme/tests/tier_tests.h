@@ -254,7 +254,7 @@ static void test_list(void)
     open_tier(NULL);
     helios_err_t err = HELIOS_ERR_INIT;
     const char *names[] = {"sst/t2/000010.sst", "sst/t1/000003.sst", "wal/000002.log",
-                           "MANIFEST", "sst/t1/000001.sst", "sst/t10/000004.sst"};
+                           "MANIFEST",          "sst/t1/000001.sst", "sst/t10/000004.sst"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         CU_ASSERT_EQUAL(vt->put(inst, names[i], names[i], i, &err), 0);
     }
@@ -301,8 +301,7 @@ static void test_fail_writes(void)
     CU_ASSERT_EQUAL(vt->append(w, "x", 1, &err), HELIOS_ERR_DISK_FULL);
     CU_ASSERT_EQUAL(vt->wsync(w, &err), HELIOS_ERR_DISK_FULL);
     helios_tier_writer_t *w2 = NULL;
-    CU_ASSERT_EQUAL(vt->wopen(inst, "new", HELIOS_TIER_W_ATOMIC, &w2, &err),
-                    HELIOS_ERR_DISK_FULL);
+    CU_ASSERT_EQUAL(vt->wopen(inst, "new", HELIOS_TIER_W_ATOMIC, &w2, &err), HELIOS_ERR_DISK_FULL);
     /* reads still work, and the old contents are intact */
     char buf[8];
     uint64_t n = 0;
@@ -342,8 +341,10 @@ static void test_sweep_stale_temporaries(void)
 {
     rm_rf(root);
     char p[1200];
-    snprintf(p, sizeof(p), "mkdir -p '%s/sst/1' && touch '%s/sst/1/.000007.sst.tmp.999999999.3' "
-             "'%s/sst/1/.000008.sst.tmp.%d.1'", root, root, root, (int)getpid());
+    snprintf(p, sizeof(p),
+             "mkdir -p '%s/sst/1' && touch '%s/sst/1/.000007.sst.tmp.999999999.3' "
+             "'%s/sst/1/.000008.sst.tmp.%d.1'",
+             root, root, root, (int)getpid());
     CU_ASSERT_EQUAL_FATAL(system(p), 0);
     open_tier(NULL);
     struct stat st;
