@@ -73,7 +73,27 @@ static void lower_into(char *dst, size_t cap, const char *src)
     dst[i] = '\0';
 }
 
+static const char *sess_get_setting_slow(helios_session_t *s, const char *name);
+
+/* settings are read on hot paths (lock_timeout per row lock, work_mem per statement): callers
+   pass literal names, so a small cache keyed by the name's pointer answers most lookups */
 const char *sess_get_setting(helios_session_t *s, const char *name)
+{
+    uint32_t slot = (uint32_t)(((uint64_t)(uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 61);
+    if (s->setting_cache[slot].name == name && s->setting_cache[slot].version == s->settings_version &&
+        s->settings_version != 0) {
+        return s->setting_cache[slot].value;
+    }
+    const char *v = sess_get_setting_slow(s, name);
+    if (!(strcmp(name, "transaction_isolation") == 0 || strcmp(name, "TRANSACTION_ISOLATION") == 0)) {
+        s->setting_cache[slot].name = name;
+        s->setting_cache[slot].value = v;
+        s->setting_cache[slot].version = s->settings_version;
+    }
+    return v;
+}
+
+static const char *sess_get_setting_slow(helios_session_t *s, const char *name)
 {
     char low[128];
     lower_into(low, sizeof low, name);
@@ -118,6 +138,9 @@ int32_t sess_set_setting(helios_session_t *s, const char *name, const char *valu
         return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "conversion to encoding \"%s\" is not supported", value);
     }
     if (strcmp(low, "client_encoding") == 0) value = "UTF8";
+    s->settings_version++;
+    if (s->settings_version == 0) s->settings_version = 1;
+    s->work_mem_cached = 0;
     for (uint32_t i = 0; i < s->n_settings; i++) {
         if (strcmp(s->settings[i].name, low) == 0) {
             char *v = strdup(value);
@@ -139,8 +162,9 @@ int32_t sess_set_setting(helios_session_t *s, const char *name, const char *valu
 /* the session's work_mem setting ("4MB", "512kB", "1GB", plain kB) or the engine default */
 static uint64_t sess_work_mem(helios_session_t *s)
 {
+    if (s->work_mem_cached != 0) return s->work_mem_cached;
     const char *v = sess_get_setting(s, "work_mem");
-    if (v == NULL || strcmp(v, "64MB") == 0) return s->eng->work_mem;
+    if (v == NULL || strcmp(v, "64MB") == 0) return s->work_mem_cached = s->eng->work_mem;
     char *end;
     double n = strtod(v, &end);
     while (*end == ' ') end++;
@@ -149,7 +173,7 @@ static uint64_t sess_work_mem(helios_session_t *s)
     else if (strncasecmp(end, "GB", 2) == 0) unit = 1024ull * 1024 * 1024;
     else if (strncasecmp(end, "B", 1) == 0) unit = 1;
     uint64_t b = (uint64_t)(n * (double)unit);
-    return b < 65536 ? 65536 : b;
+    return s->work_mem_cached = b < 65536 ? 65536 : b;
 }
 
 /* ---------------- engine ---------------- */

@@ -481,6 +481,13 @@ struct helios_session {
     txn_t txn;
     setting_t *settings;
     uint32_t n_settings;
+    uint32_t settings_version;     /* bumped by every change: invalidates the caches below */
+    struct {
+        const char *name;          /* pointer of a caller's (usually literal) name */
+        const char *value;
+        uint32_t version;
+    } setting_cache[8];
+    uint64_t work_mem_cached;      /* bytes, 0: not parsed yet */
     char *param_buf;
     /* plan cache */
     cached_q_t **cache_tab;
