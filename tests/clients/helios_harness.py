@@ -85,7 +85,9 @@ class HeliosServer:
             self.stop(keep_tmp=True)
             if "Address already in use" in text or "could not listen" in text:
                 continue
+            self.stop()
             raise RuntimeError("server did not start:\n" + text)
+        self.stop()
         raise RuntimeError("no free port after 5 attempts")
 
     def stop(self, keep_tmp=False):
