@@ -65,6 +65,13 @@ class HeliosServer:
 
     def start(self):
         self.tmp = tempfile.mkdtemp(prefix="helios-client-test-")
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self):
         for attempt in range(5):
             self.port = free_port()
             cfg = os.path.join(self.tmp, "heliosdb.yaml")
@@ -85,9 +92,7 @@ class HeliosServer:
             self.stop(keep_tmp=True)
             if "Address already in use" in text or "could not listen" in text:
                 continue
-            self.stop()
             raise RuntimeError("server did not start:\n" + text)
-        self.stop()
         raise RuntimeError("no free port after 5 attempts")
 
     def stop(self, keep_tmp=False):
