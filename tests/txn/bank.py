@@ -35,7 +35,8 @@ def setup(db, n):
 def run_level(db, level, clients, accounts, seconds):
     setup(db, accounts)
     stop = time.time() + seconds
-    stats = {"commits": 0, "retries": 0, "other": [], "reads": 0, "bad_sums": []}
+    stats = {"commits": 0, "retries": 0, "deadlocks": 0, "other": [], "reads": 0,
+             "bad_sums": []}
     mu = threading.Lock()
 
     def client(seed):
@@ -43,7 +44,7 @@ def run_level(db, level, clients, accounts, seconds):
         c = db.connect()
         c.autocommit = True
         cur = c.cursor()
-        commits = retries = 0
+        commits = retries = deadlocks = 0
         while time.time() < stop:
             a, b = rnd.sample(range(accounts), 2)
             amt = rnd.randint(1, 50)
@@ -64,6 +65,7 @@ def run_level(db, level, clients, accounts, seconds):
                     pass
                 if e.pgcode in ("40001", "40P01"):
                     retries += 1
+                    deadlocks += e.pgcode == "40P01"
                 else:
                     with mu:
                         stats["other"].append("%s %s" % (e.pgcode, str(e).strip()[:100]))
@@ -71,6 +73,7 @@ def run_level(db, level, clients, accounts, seconds):
         with mu:
             stats["commits"] += commits
             stats["retries"] += retries
+            stats["deadlocks"] += deadlocks
 
     def reader():
         c = db.connect()
@@ -114,10 +117,11 @@ def report(name, level, st, seconds, accounts):
     rate = 100.0 * st["retries"] / tries if tries else 0.0
     ok = (st["final_sum"] == INITIAL * accounts and not st["bad_sums"] and not st["other"]
           and st["final_min"] >= 0 and st["commits"] > 0)
-    print("%-10s %-16s commits %6d (%7.1f/s)  retries %6d  retry rate %5.1f%%  reader sums %5d "
-          "bad %d  final total %d  %s" % (name, level, st["commits"], st["commits"] / seconds,
-                                          st["retries"], rate, st["reads"], len(st["bad_sums"]),
-                                          st["final_sum"], "ok" if ok else "FAIL"))
+    print("%-10s %-16s commits %6d (%7.1f/s)  retries %6d (%d deadlocks)  retry rate %5.1f%%  "
+          "reader sums %5d bad %d  final total %d  %s" % (
+              name, level, st["commits"], st["commits"] / seconds, st["retries"],
+              st["deadlocks"], rate, st["reads"], len(st["bad_sums"]), st["final_sum"],
+              "ok" if ok else "FAIL"))
     for o in st["other"][:5]:
         print("    unexpected error: %s" % o)
     sys.stdout.flush()
