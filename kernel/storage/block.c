@@ -194,6 +194,23 @@ int32_t helios_codec_encode(const helios_codecs_t *c, const uint8_t *src, size_t
     return 0;
 }
 
+const helios_codec_vtable_t *helios_codec_resolve(const helios_codecs_t *c, uint32_t id,
+                                                  void **inst)
+{
+    if (c->vt != NULL && c->vt->codec_id == id) {
+        *inst = c->inst;
+        return c->vt;
+    }
+    if (c->col_vt != NULL && c->col_vt->codec_id == id) {
+        *inst = c->col_inst;
+        return c->col_vt;
+    }
+    if (c->lookup != NULL) {
+        return c->lookup(c->lookup_arg, id, inst);
+    }
+    return NULL;
+}
+
 int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t avail, uint8_t **raw,
                             uint32_t *raw_len, size_t *used, const char *what, helios_err_t *err)
 {
@@ -228,14 +245,8 @@ int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t a
             memcpy(out, src, rl);
         }
     } else {
-        const helios_codec_vtable_t *vt = NULL;
         void *inst = NULL;
-        if (c->vt != NULL && c->vt->codec_id == id) {
-            vt = c->vt;
-            inst = c->inst;
-        } else if (c->lookup != NULL) {
-            vt = c->lookup(c->lookup_arg, id, &inst);
-        }
+        const helios_codec_vtable_t *vt = helios_codec_resolve(c, id, &inst);
         if (vt == NULL || vt->decompress == NULL) {
             free(out);
             return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,

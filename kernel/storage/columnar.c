@@ -13,10 +13,12 @@
  * For a byte codec (or raw) the payload is the null bitmap ((n_rows + 7) / 8 bytes, bit set =
  * NULL; rows without this column and deletes are NULL) followed by the values: fixed-width
  * types n_rows * width bytes (NULL slots zero), VARLEN offsets u32[n_rows + 1] then the bytes.
- * A column codec (HELIOS_CODEC_CAP_COLUMN) instead stores its own encoding of the same
- * helios_vector_t; data_len is the VARLEN byte count its decoder needs. So adding column
- * encoders (dictionary, delta, RLE, ...) and an adaptive selector changes only which codec
- * the encoder picks; readers already dispatch on the codec id.
+ * A column codec (HELIOS_CODEC_CAP_COLUMN, the `column_codec_vt` option today) instead
+ * stores its own encoding of the same helios_vector_t; data_len is the VARLEN byte count its
+ * decoder needs. Readers dispatch on the chunk's codec id (byte codec: decompress; column
+ * codec: decode the vector and lay it out as the payload above), so adding column encoders
+ * (dictionary, delta, RLE, bit-packing, ...) and an adaptive selector only changes which
+ * codec the encoder picks per chunk, never the unit format.
  *
  * Decoding rebuilds exactly the original row bytes, so the rest of the engine sees KV entries.
  */
@@ -39,6 +41,83 @@ static int32_t col_put_framed(const helios_codecs_t *c, const helios_buf_t *payl
         }
     }
     return helios_codec_encode(c, payload->data, payload->len, out, err);
+}
+
+/* A column chunk: through the column encoder when one is configured and accepts this column,
+   else the byte codec. pl holds the raw payload (nulls, then values or offsets + bytes). */
+static int32_t col_put_column(const helios_codecs_t *c, uint32_t pt, uint32_t n,
+                              const helios_buf_t *pl, uint32_t data_len, helios_buf_t *out,
+                              helios_err_t *err)
+{
+    const helios_codec_vtable_t *vt = c->col_vt;
+    if (vt == NULL || vt->estimate == NULL || vt->encode == NULL) {
+        return col_put_framed(c, pl, data_len, 1, out, err);
+    }
+    size_t nb = (n + 7) / 8;
+    uint32_t w = helios_pt_width(pt);
+    size_t vbytes = pt == HELIOS_PT_VARLEN ? 4u * (n + 1) : (size_t)w * n;
+    int32_t rc = 0;
+    /* typed, aligned copies for the codec */
+    uint8_t *nulls = malloc(nb ? nb : 1);
+    void *vals = malloc(vbytes ? vbytes : 1);
+    if (nulls == NULL || vals == NULL) {
+        free(nulls);
+        free(vals);
+        return helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    memcpy(nulls, pl->data, nb);
+    memcpy(vals, pl->data + nb, vbytes);
+    int any_null = 0;
+    for (size_t i = 0; i < nb; i++) {
+        any_null |= nulls[i] != 0;
+    }
+    helios_vector_t v = {.size = sizeof(v), .phys_type = pt, .n_rows = n};
+    v.nulls = any_null ? nulls : NULL;
+    if (pt == HELIOS_PT_VARLEN) {
+        v.offsets = vals;
+        v.data = pl->data + nb + vbytes;
+        v.data_len = data_len;
+    } else {
+        v.values = vals;
+    }
+    uint64_t est = 0;
+    if (vt->estimate(c->col_inst, &v, &est) != 0) {
+        free(nulls);
+        free(vals);
+        return col_put_framed(c, pl, data_len, 1, out, err); /* declined: byte codec */
+    }
+    size_t start = out->len;
+    uint64_t got = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (helios_buf_reserve(out, 4 + HELIOS_CODEC_HDR + est) != 0) {
+            rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+            break;
+        }
+        rc = vt->encode(c->col_inst, &v, out->data + start + 4 + HELIOS_CODEC_HDR, est, &got, err);
+        if (rc != HELIOS_AGAIN) {
+            break;
+        }
+        est = got;
+    }
+    if (rc == 0 && (got > UINT32_MAX || pl->len > UINT32_MAX)) {
+        rc = helios_storage_err_set(err, HELIOS_ERR_PROGRAM_LIMIT_EXCEEDED, "column too large");
+    }
+    if (rc == 0) {
+        uint8_t *h = out->data + start;
+        helios_put_u32(h, data_len);
+        helios_put_u16(h + 4, (uint16_t)vt->codec_id);
+        h[6] = (uint8_t)vt->format_version;
+        h[7] = 0;
+        helios_put_u32(h + 8, (uint32_t)pl->len);
+        helios_put_u32(h + 12, (uint32_t)got);
+        out->len = start + 4 + HELIOS_CODEC_HDR + got;
+    } else if (rc == HELIOS_AGAIN) {
+        rc = helios_storage_err_set(err, HELIOS_ERR_INTERNAL_ERROR,
+                                    "column codec %u kept asking for more space", vt->codec_id);
+    }
+    free(nulls);
+    free(vals);
+    return rc;
 }
 
 int32_t helios_colunit_encode(const helios_codecs_t *c, const helios_tree_schema_t *s,
@@ -157,7 +236,7 @@ int32_t helios_colunit_encode(const helios_codecs_t *c, const helios_tree_schema
                 memcpy(vals + (size_t)w * r, v, w);
             }
         }
-        if ((rc = col_put_framed(c, &pl, data_len, 1, out, err)) != 0) {
+        if ((rc = col_put_column(c, pt, n, &pl, data_len, out, err)) != 0) {
             goto failed;
         }
     }
@@ -178,6 +257,75 @@ static int32_t col_chunk(const helios_codecs_t *c, const uint8_t **p, const uint
     if (rc == 0) {
         *p += used;
     }
+    return rc;
+}
+
+/* A column chunk: a column codec's chunk is decoded into a vector and laid out as the raw
+   payload; anything else goes through the byte codec framing. */
+static int32_t col_column_chunk(const helios_codecs_t *c, const uint8_t **p, const uint8_t *end,
+                                uint32_t pt, uint32_t n, uint32_t data_len, uint8_t **raw,
+                                uint32_t *raw_len, const char *what, helios_err_t *err)
+{
+    void *inst = NULL;
+    const helios_codec_vtable_t *vt = NULL;
+    if (end - *p >= (ptrdiff_t)HELIOS_CODEC_HDR && helios_get_u16(*p) != HELIOS_CODEC_ID_RAW) {
+        vt = helios_codec_resolve(c, helios_get_u16(*p), &inst);
+    }
+    if (vt == NULL || !(vt->caps & HELIOS_CODEC_CAP_COLUMN) || vt->decode == NULL) {
+        return col_chunk(c, p, end, raw, raw_len, what, err);
+    }
+    uint32_t id = helios_get_u16(*p), ver = (*p)[2], sl = helios_get_u32(*p + 8);
+    uint32_t w = helios_pt_width(pt);
+    if (ver > vt->format_version) {
+        return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,
+                                      "%s uses codec id %u format version %u, newer than the "
+                                      "loaded codec's %u",
+                                      what, id, ver, vt->format_version);
+    }
+    if ((size_t)(end - *p) - HELIOS_CODEC_HDR < sl || (pt != HELIOS_PT_VARLEN && w == 0)) {
+        return helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED, "%s: bad column chunk", what);
+    }
+    size_t nb = (n + 7) / 8;
+    size_t vbytes = pt == HELIOS_PT_VARLEN ? 4u * (n + 1) : (size_t)w * n;
+    size_t dl = pt == HELIOS_PT_VARLEN ? data_len : 0;
+    uint8_t *nulls = calloc(nb ? nb : 1, 1);
+    void *vals = calloc(vbytes ? vbytes : 1, 1);
+    uint8_t *data = malloc(dl ? dl : 1);
+    uint8_t *outp = malloc(nb + vbytes + dl);
+    int32_t rc = 0;
+    if (nulls == NULL || vals == NULL || data == NULL || outp == NULL) {
+        rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        goto failed;
+    }
+    helios_vector_t v = {.size = sizeof(v), .phys_type = pt, .n_rows = n, .nulls = nulls};
+    if (pt == HELIOS_PT_VARLEN) {
+        v.offsets = vals;
+        v.data = data;
+        v.data_len = dl;
+    } else {
+        v.values = vals;
+    }
+    helios_err_t e2 = HELIOS_ERR_INIT;
+    if (vt->decode(inst, *p + HELIOS_CODEC_HDR, sl, &v, &e2) != 0) {
+        rc = helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,
+                                    "%s: column codec %u could not decode it%s%s", what, id,
+                                    e2.message[0] ? ": " : "", e2.message);
+        goto failed;
+    }
+    memcpy(outp, v.nulls != NULL ? v.nulls : nulls, nb);
+    memcpy(outp + nb, vals, vbytes);
+    if (dl > 0) {
+        memcpy(outp + nb + vbytes, data, dl);
+    }
+    *raw = outp;
+    *raw_len = (uint32_t)(nb + vbytes + dl);
+    outp = NULL;
+    *p += HELIOS_CODEC_HDR + sl;
+failed:
+    free(nulls);
+    free(vals);
+    free(data);
+    free(outp);
     return rc;
 }
 
@@ -226,7 +374,8 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
         }
         uint32_t data_len = helios_get_u32(p);
         p += 4;
-        if ((rc = col_chunk(c, &p, end, &cols[col], &col_len[col], what, err)) != 0) {
+        if ((rc = col_column_chunk(c, &p, end, types[col], n, data_len, &cols[col], &col_len[col],
+                                   what, err)) != 0) {
             goto failed;
         }
         uint32_t w = helios_pt_width(types[col]);

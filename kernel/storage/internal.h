@@ -196,6 +196,8 @@ void helios_cache_erase_file(helios_cache_t *c, uint64_t file_no);
 typedef struct helios_codecs {
     const helios_codec_vtable_t *vt; /* for new blocks; NULL raw */
     void *inst;
+    const helios_codec_vtable_t *col_vt; /* column encoder for ROWS column chunks; may be NULL */
+    void *col_inst;
     helios_codec_lookup_fn lookup;
     void *lookup_arg;
 } helios_codecs_t;
@@ -208,6 +210,9 @@ int32_t helios_codec_encode(const helios_codecs_t *c, const uint8_t *src, size_t
 int32_t helios_codec_decode(const helios_codecs_t *c, const uint8_t *p, size_t avail, uint8_t **raw,
                             uint32_t *raw_len, size_t *used, const char *what, helios_err_t *err);
 #define HELIOS_CODEC_HDR 12u
+/* the loaded codec for an on-disk id (default, column encoder, or lookup), or NULL */
+const helios_codec_vtable_t *helios_codec_resolve(const helios_codecs_t *c, uint32_t id,
+                                                  void **inst);
 /* the largest decoded block a reader accepts (a block holds at least one whole entry; SQL
    values are at most 1 GiB): a larger raw_len in a header is corruption */
 #define HELIOS_BLOCK_RAW_MAX ((1u << 30) + (1u << 20))

@@ -621,6 +621,8 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     db->env.codecs.inst = db->o.codec;
     db->env.codecs.lookup = db->o.codec_lookup;
     db->env.codecs.lookup_arg = db->o.codec_lookup_arg;
+    db->env.codecs.col_vt = db->o.column_codec_vt;
+    db->env.codecs.col_inst = db->o.column_codec;
     db->env.cache = db->cache;
     db->env.bloom_bits_per_key = db->o.bloom_bits_per_key;
     db->env.block_bytes = db->o.block_bytes;

@@ -54,6 +54,11 @@ typedef struct helios_lsm_options {
     /* ---- appended by the storage engine ---- */
     uint32_t reserved;
     uint64_t block_cache_bytes; /* 0: 64 MiB of decoded blocks */
+    /* column encoder (HELIOS_CODEC_CAP_COLUMN) for the column chunks of ROWS trees' units:
+       used for every chunk it accepts (estimate not HELIOS_DECLINED), the byte codec
+       otherwise; NULL: byte codec only. A stand-in until the adaptive selector exists. */
+    const helios_codec_vtable_t *column_codec_vt;
+    void *column_codec;
 } helios_lsm_options_t;
 
 /* open: recover (manifest, then WAL replay from the last checkpoint) and start the background

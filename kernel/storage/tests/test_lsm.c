@@ -454,6 +454,71 @@ static void test_rows_tree(void)
     finish();
 }
 
+#ifdef TCOLUMN_SO
+static void test_column_codec(void)
+{
+    /* load the SDK's test column encoder and use it for the column chunks */
+    const helios_plugin_t *desc = NULL;
+    void *cfg = NULL, *lib = NULL, *inst = NULL;
+    CU_ASSERT_EQUAL_FATAL(helios_test_load_plugin(TCOLUMN_SO, &desc, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(helios_test_plugin_config(desc, NULL, &cfg, &err), 0);
+    helios_host_t *host = helios_test_host_new("tcolumn", "/tmp", cfg);
+    const helios_codec_vtable_t *cvt = desc->vtable;
+    CU_ASSERT_EQUAL_FATAL(helios_test_plugin_init(desc, host, cfg, &lib, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(cvt->create(lib, cfg, &inst, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(tenv_init(&env, NULL, 1), 0);
+    helios_lsm_options_t o;
+    tenv_options(&env, &o);
+    o.rows_per_unit = 64;
+    o.column_codec_vt = cvt;
+    o.column_codec = inst;
+    CU_ASSERT_EQUAL_FATAL(helios_lsm_open(&o, &db, &err), 0);
+    uint32_t types[3] = {HELIOS_PT_INT32, HELIOS_PT_VARLEN, HELIOS_PT_INT64};
+    helios_tree_schema_t s = {.kind = HELIOS_TREE_ROWS, .n_cols = 3, .col_phys_types = types};
+    CU_ASSERT_EQUAL_FATAL(helios_lsm_tree_create(db, 6, &s, &err), 0);
+    helios_wbatch_t *b = helios_wbatch_new();
+    uint8_t row[128];
+    char key[16];
+    for (int i = 0; i < 200; i++) {
+        snprintf(key, sizeof(key), "r%05d", i);
+        uint32_t len = make_row(row, i, i % 5 == 0 ? 2 : 3, i % 7 == 0);
+        helios_wbatch_put(b, 6, key, 6, row, len);
+    }
+    CU_ASSERT_EQUAL(helios_lsm_write(db, b, NULL, NULL, &err), 0);
+    helios_wbatch_free(b);
+    CU_ASSERT_EQUAL(helios_lsm_flush(db, 6, &err), 0);
+    close_db();
+    CU_ASSERT_EQUAL_FATAL(helios_lsm_open(&o, &db, &err), 0);
+    for (int i = 0; i < 200; i++) {
+        snprintf(key, sizeof(key), "r%05d", i);
+        uint32_t len = make_row(row, i, i % 5 == 0 ? 2 : 3, i % 7 == 0);
+        helios_buf_t v = {0};
+        uint32_t found = 0;
+        CU_ASSERT_EQUAL(helios_lsm_get(db, 6, HELIOS_SEQ_MAX, key, 6, &v, &found, &err), 0);
+        CU_ASSERT(found && v.len == len && memcmp(v.data, row, len) == 0);
+        helios_buf_free(&v);
+    }
+    close_db();
+    /* without the column codec its chunks are refused by id */
+    o.column_codec_vt = NULL;
+    o.column_codec = NULL;
+    CU_ASSERT_EQUAL_FATAL(helios_lsm_open(&o, &db, &err), 0);
+    helios_buf_t v = {0};
+    uint32_t found = 0;
+    CU_ASSERT_EQUAL(helios_lsm_get(db, 6, HELIOS_SEQ_MAX, "r00001", 6, &v, &found, &err),
+                    HELIOS_ERR_DATA_CORRUPTED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "codec id 60002"));
+    helios_buf_free(&v);
+    finish();
+    cvt->destroy(inst);
+    if (desc->fini != NULL) {
+        desc->fini(lib);
+    }
+    helios_test_host_free(host);
+    helios_test_plugin_config_free(cfg);
+}
+#endif
+
 /* flip one byte in the first file under dir/sub */
 static void corrupt_file(const char *path, long off)
 {
@@ -702,6 +767,9 @@ int main(void)
     CU_add_test(s, "recovery", test_recovery);
     CU_add_test(s, "conflicts", test_conflicts);
     CU_add_test(s, "rows_tree", test_rows_tree);
+#ifdef TCOLUMN_SO
+    CU_add_test(s, "column_codec", test_column_codec);
+#endif
     CU_add_test(s, "sst_corruption", test_sst_corruption);
     CU_add_test(s, "unknown_codec", test_unknown_codec);
     CU_add_test(s, "wal_corruption", test_wal_corruption);
