@@ -116,6 +116,11 @@ void stx_ser_snapshot(helios_session_t *s, helios_seq_t snap)
     if (s->txn.x != NULL) helios_txn_ser_snapshot(s->txn.x->tx, snap);
 }
 
+uint32_t stx_has_savepoints(helios_session_t *s)
+{
+    return s->txn.x != NULL && s->txn.x->n_sps > 0;
+}
+
 uint32_t stx_stmts_in_txn(helios_session_t *s)
 {
     return s->txn.x != NULL ? s->txn.x->n_stmts : 0;

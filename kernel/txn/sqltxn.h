@@ -24,6 +24,9 @@ void stx_ser_before_snapshot(helios_session_t *s);
 int32_t stx_check_deadline(exec_ctx_t *cx);
 void stx_ser_snapshot(helios_session_t *s, helios_seq_t snap);
 
+/* has_savepoints: 1 while the transaction block has a savepoint to roll back to */
+uint32_t stx_has_savepoints(helios_session_t *s);
+
 /* stmts_in_txn: statements run since the transaction began (SET TRANSACTION must come first) */
 uint32_t stx_stmts_in_txn(helios_session_t *s);
 
