@@ -180,6 +180,21 @@ int32_t heliosdb_step(heliosdb_stmt_t *e, helios_err_t *err)
         e->changes = 0;
         e->tag[0] = '\0';
         helios_sink_t sink = {.size = sizeof sink, .ctx = e, .row = cap_row, .complete = cap_complete};
+        if (e->st->sp->kind != S_UTILITY && e->st->cq->cat_version != e->s->eng->cat.version) {
+            /* DDL since prepare: plan the text again (bindings are kept) */
+            helios_stmt_t *nst;
+            int32_t rc = helios_sql_session_api()->prepare(e->s, e->st->cq->text, e->st->cq->len, 0,
+                                                           NULL, &nst, err);
+            if (rc != 0) return rc;
+            if (nst->n_params != e->n_params) {
+                helios_sql_session_api()->stmt_close(nst);
+                return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                               "cached plan must not change result type");
+            }
+            helios_sql_session_api()->stmt_close(e->st);
+            e->st = nst;
+            e->n_cols = nst->n_cols;
+        }
         int32_t rc = sess_run_stmt(e->s, e->st->sp, e->params, e->n_params, &sink, 0, err);
         e->executed = 1;
         if (rc != 0) return rc;

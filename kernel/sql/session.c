@@ -15,6 +15,7 @@ static void api_close(helios_session_t *s);
 struct helios_portal {
     helios_session_t *s;
     helios_stmt_t *st;
+    cached_q_t *cq; /* the plan this portal holds a reference to */
     arena_t ar;
     val_t *params;
     uint32_t n_params;
@@ -534,8 +535,14 @@ static int32_t run_plan(helios_session_t *s, stmt_plan_t *sp, arena_t *a, const 
 static int32_t finish_stmt(helios_session_t *s, int32_t rc, int writes, helios_err_t *err)
 {
     if (rc != 0) {
-        if (s->txn.active) s->txn.failed = 1;
-        else txn_abort(s);
+        if (s->txn.active) {
+            s->txn.failed = 1;
+            /* as PostgreSQL: the failed transaction's row locks, write set and snapshot go
+               now, not at the client's ROLLBACK (unless a savepoint may still resume it) */
+            if (!stx_has_savepoints(s)) txn_abort(s);
+        } else {
+            txn_abort(s);
+        }
         return rc;
     }
     if (!s->txn.active && (writes || s->txn.iso == 2)) {
@@ -1017,6 +1024,7 @@ static int32_t api_bind(helios_stmt_t *st, uint32_t n, const helios_param_t *par
     if (p == NULL) return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
     p->s = st->s;
     p->st = st;
+    p->cq = st->cq;
     st->cq->refs++;
     p->n_params = n;
     p->params = ar_zalloc(&p->ar, sizeof(val_t) * (n + 1));
@@ -1067,8 +1075,38 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
             return sess_run_stmt(s, sp, p->params, p->n_params, &sk, 0, err);
         }
         if (p->st->cq->cat_version != s->eng->cat.version) {
-            return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
-                           "cached plan must not change result type");
+            /* DDL happened since PREPARE (any session): plan the text again; keep going when
+               the parameters and result columns are unchanged, as PostgreSQL replans */
+            helios_stmt_t *st = p->st;
+            cached_q_t *ncq;
+            int32_t rc2 = sess_get_cached(s, st->cq->text, st->cq->len, st->cq->n_param_types,
+                                          st->cq->param_types_in, &ncq, err);
+            if (rc2 != 0) return rc2;
+            stmt_plan_t *nsp = ncq->n_stmts == 1 ? ncq->stmts[0] : NULL;
+            int same = nsp != NULL && nsp->n_out == sp->n_out && nsp->n_params <= st->n_params;
+            for (uint32_t i = 0; same && i < sp->n_out; i++) {
+                if (nsp->out[i].type != sp->out[i].type) same = 0;
+            }
+            for (uint32_t i = 0; same && i < nsp->n_params; i++) {
+                if (nsp->param_types[i] != st->param_types[i]) same = 0;
+            }
+            if (!same) {
+                sess_release_cached(s, ncq);
+                return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                               "cached plan must not change result type");
+            }
+            /* the statement and this portal now hold the new plan (one reference each) */
+            ncq->refs++;
+            sess_release_cached(s, p->cq); /* the portal's reference */
+            p->cq = ncq;
+            if (st->cq != ncq) {
+                sess_release_cached(s, st->cq); /* the statement's reference */
+                st->cq = ncq;
+            } else {
+                sess_release_cached(s, ncq); /* already the statement's plan */
+            }
+            st->sp = nsp;
+            sp = nsp;
         }
         s->cancel = 0;
         p->ar.limit = sess_work_mem(s);
@@ -1101,7 +1139,7 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
 static void api_portal_close(helios_portal_t *p)
 {
     if (p == NULL) return;
-    sess_release_cached(p->s, p->st->cq);
+    sess_release_cached(p->s, p->cq);
     ar_free(&p->ar);
     free(p);
 }

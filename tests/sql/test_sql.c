@@ -113,6 +113,16 @@ static void test_basics(helios_session_t *s)
     CHECK(strcmp(one(s, "INSERT INTO ser (v) VALUES ('a') RETURNING id"), "1") == 0, "serial 1");
     CHECK(strcmp(one(s, "INSERT INTO ser (v) VALUES ('b') RETURNING id"), "2") == 0, "serial 2");
     CHECK(ex(s, "CREATE VIEW rich AS SELECT owner FROM acct WHERE bal > 15", &err) == 0, "view");
+    {
+        /* an embedded prepared statement survives DDL (replanned), even on its own table */
+        heliosdb_stmt_t *st;
+        heliosdb_prepare(s, "SELECT count(*) FROM acct", &st, &err);
+        ex(s, "ALTER TABLE acct ADD COLUMN note text", &err);
+        int32_t r2 = heliosdb_step(st, &err);
+        CHECK(r2 == HELIOSDB_ROW && strcmp(heliosdb_column_text(st, 0), "2") == 0,
+              "step after ALTER: %d %s", r2, err.message);
+        heliosdb_finalize(st);
+    }
     CHECK(ex(s, "CREATE USER alice PASSWORD 'secret'", &err) == 0, "create user");
     /* a query above work_mem fails with 53200 and the session goes on */
     CHECK(ex(s, "SET work_mem = '1MB'", &err) == 0, "set work_mem");
@@ -265,6 +275,14 @@ static void test_session_api(void)
     CHECK(rc == HELIOS_SUSPENDED && c.rows == 2, "suspended after 2: rc %d rows %d", rc, c.rows);
     rc = api->execute(p, 2, &sink, &err);
     CHECK(rc == 0 && c.rows == 3 && strcmp(c.tag, "SELECT 3") == 0, "rest: %d %d %s", rc, c.rows, c.tag);
+    api->portal_close(p);
+    /* DDL elsewhere replans the prepared statement instead of failing it */
+    q = "CREATE TABLE unrelated (x int)";
+    CHECK(api->query(s, q, (uint32_t)strlen(q), &sink, &err) == 0, "ddl");
+    CHECK(api->bind(st, 1, &prm, &p, &err) == 0, "bind after ddl");
+    memset(&c, 0, sizeof c);
+    rc = api->execute(p, 0, &sink, &err);
+    CHECK(rc == 0 && c.rows == 3, "execute after ddl: %d %s", rc, err.message);
     api->portal_close(p);
     api->stmt_close(st);
     uint8_t buf[64];
