@@ -298,6 +298,21 @@ def autocommit_level_c(res, final):
     return "update=%s level=%s final=%s" % (err_or(res[3]), rows(res[5]), final)
 
 
+def error_releases(l):
+    # an error aborts the transaction at once: its row locks do not wait for ROLLBACK
+    return [(0, begin(l)), (1, begin(l)),
+            (0, "UPDATE test SET value = 11 WHERE id = 1"),
+            (0, "SELECT 1 / 0"),
+            (1, "UPDATE test SET value = 12 WHERE id = 1"),
+            (1, "COMMIT"),
+            (0, "ROLLBACK")]
+
+
+def error_releases_c(res, final):
+    return "error=%s second=%s%s final=%s" % (res[3].err, err_or(res[4]),
+                                              " (waited)" if res[4].blocked else "", final)
+
+
 def dup_insert(l):
     return [(0, begin(l)), (1, begin(l)),
             (0, "INSERT INTO test VALUES (5, 50)"),
@@ -442,6 +457,7 @@ LOCKS = [("FOR UPDATE NOWAIT / SKIP LOCKED", 2, for_update_nowait, for_update_no
          ("deadlock", 2, deadlock, deadlock_c),
          ("deadlock through DDL", 2, ddl_deadlock, ddl_deadlock_c),
          ("SET TRANSACTION, statement_timeout", 1, set_transaction, set_transaction_c),
+         ("an error releases the row locks", 2, error_releases, error_releases_c),
          ("autocommit at default_transaction_isolation", 2, autocommit_level,
           autocommit_level_c),
          ("concurrent duplicate key", 2, dup_insert, dup_insert_c),
