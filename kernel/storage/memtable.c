@@ -13,6 +13,7 @@
 
 #define MEM_MAX_HEIGHT 12
 #define MEM_ARENA_BLOCK (2u << 20) /* one huge page where the kernel gives them */
+#define MEM_FIRST_BLOCK (64u << 10)
 
 typedef struct mem_node {
     uint64_t prefix; /* the key's first 8 bytes, big endian, zero padded: most compares end here */
@@ -39,6 +40,7 @@ struct helios_mem {
     _Atomic uint64_t min_seq;
     _Atomic uint64_t max_seq;
     mem_block_t *arena;
+    size_t next_block; /* size of the next arena block */
     uint64_t rnd;
     mem_node_t *head;
 };
@@ -47,30 +49,40 @@ static void *mem_alloc(helios_mem_t *m, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     mem_block_t *b = m->arena;
-    if (b == NULL || b->cap - b->used < n) {
-        size_t cap = n > MEM_ARENA_BLOCK / 4 ? n : MEM_ARENA_BLOCK - sizeof(mem_block_t);
-        mem_block_t *nb = NULL;
-        if (cap == n) {
-            nb = malloc(sizeof(*nb) + cap);
-        } else if (posix_memalign((void **)&nb, MEM_ARENA_BLOCK, MEM_ARENA_BLOCK) == 0) {
-            /* searches hop between random nodes: huge pages save most TLB misses */
-            madvise(nb, MEM_ARENA_BLOCK, MADV_HUGEPAGE);
-        } else {
-            nb = NULL;
-        }
+    if (n > MEM_ARENA_BLOCK / 4) {
+        /* a big node gets a block of its own, kept behind the current one */
+        mem_block_t *nb = malloc(sizeof(*nb) + n);
         if (nb == NULL) {
             return NULL;
         }
-        nb->used = 0;
-        nb->cap = cap;
-        if (cap == n && b != NULL) {
-            /* a big node gets its own block behind the current one */
+        nb->used = nb->cap = n;
+        if (b != NULL) {
             nb->prev = b->prev;
             b->prev = nb;
-            nb->used = n;
-            atomic_fetch_add_explicit(&m->bytes, n, memory_order_relaxed);
-            return nb->data;
+        } else {
+            nb->prev = NULL;
+            m->arena = nb;
         }
+        atomic_fetch_add_explicit(&m->bytes, n, memory_order_relaxed);
+        return nb->data;
+    }
+    if (b == NULL || b->cap - b->used < n) {
+        /* blocks grow from 64 KiB to 2 MiB, so the memtable of an idle tree costs little */
+        size_t size = m->next_block != 0 ? m->next_block : MEM_FIRST_BLOCK;
+        mem_block_t *nb = NULL;
+        if (size >= MEM_ARENA_BLOCK) {
+            if (posix_memalign((void **)&nb, MEM_ARENA_BLOCK, MEM_ARENA_BLOCK) != 0) {
+                return NULL;
+            }
+            /* searches hop between random nodes: huge pages save most TLB misses */
+            madvise(nb, MEM_ARENA_BLOCK, MADV_HUGEPAGE);
+            size = MEM_ARENA_BLOCK;
+        } else if ((nb = malloc(size)) == NULL) {
+            return NULL;
+        }
+        m->next_block = size * 2 < MEM_ARENA_BLOCK ? size * 2 : MEM_ARENA_BLOCK;
+        nb->used = 0;
+        nb->cap = size - sizeof(mem_block_t);
         nb->prev = b;
         m->arena = nb;
         b = nb;
@@ -91,7 +103,7 @@ helios_mem_t *helios_mem_new(void)
     atomic_init(&m->max_height, 1);
     atomic_init(&m->min_seq, UINT64_MAX);
     m->rnd = 0x2545F4914F6CDD1DULL;
-    m->head = mem_alloc(m, sizeof(mem_node_t) + MEM_MAX_HEIGHT * sizeof(mem_node_t *));
+    m->head = malloc(sizeof(mem_node_t) + MEM_MAX_HEIGHT * sizeof(mem_node_t *));
     if (m->head == NULL) {
         free(m);
         return NULL;
@@ -120,6 +132,7 @@ void helios_mem_unref(helios_mem_t *m)
         free(b);
         b = p;
     }
+    free(m->head);
     free(m);
 }
 
