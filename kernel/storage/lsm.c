@@ -642,6 +642,7 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     if ((rc = helios_wal_open(&wo, lsm_replay_cb, db, &db->wal, &last, err)) != 0) {
         goto failed;
     }
+    uint64_t wal_last = last;
     if (db->manifest_last_seq > last) {
         last = db->manifest_last_seq;
     }
@@ -656,6 +657,14 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     }
     if ((rc = lsm_bg_start(db, err)) != 0) {
         goto failed;
+    }
+    if (wal_last > 0 && wal_last < db->manifest_last_seq) {
+        /* the WAL ends before the manifest's last seq (a no_sync tail lost in a crash): new
+           records would start a segment after a gap, which the next recovery refuses as a lost
+           record. Checkpoint first, so the old segments are gone before anything follows. */
+        if ((rc = helios_lsm_checkpoint(db, err)) != 0) {
+            goto failed;
+        }
     }
     /* what recovery put in memtables goes to SSTables in the background, so the old WAL
        segments can be released */

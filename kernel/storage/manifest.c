@@ -296,6 +296,17 @@ orphans:
     if (n_live > 0) {
         qsort(live, n_live, sizeof(uint64_t), u64_cmp);
     }
+    /* file numbers are unique and below next_file_no: otherwise a flush would overwrite a live
+       run, or compacting a run named twice would delete it under the other reference */
+    for (uint32_t i = 0; i < n_live; i++) {
+        if (live[i] >= atomic_load(&db->next_file_no) || (i > 0 && live[i] == live[i - 1])) {
+            rc = helios_storage_err_set(err, HELIOS_ERR_DATA_CORRUPTED,
+                                        "file \"%s\" is malformed: run %" PRIu64
+                                        " named twice or not below the next file number",
+                                        MAN_NAME, live[i]);
+            goto failed;
+        }
+    }
     {
         orphan_arg_t oa = {db, live, n_live};
         helios_err_t e3 = HELIOS_ERR_INIT;

@@ -227,6 +227,24 @@ static void fz_build_template(fz_store_t *st)
         fz_die("template flush", &err);
     }
     fz_fill(db, 190, 230);
+    /* DDL records in the WAL too: create, alter (a column appended) and drop */
+    static const uint32_t types4[4] = {HELIOS_PT_INT64, HELIOS_PT_VARLEN, HELIOS_PT_FLOAT64,
+                                       HELIOS_PT_BOOL};
+    helios_tree_schema_t rows4 = {.kind = HELIOS_TREE_ROWS, .n_cols = 4, .col_phys_types = types4};
+    if (helios_lsm_tree_create(db, 3, &rows, &err) != 0 ||
+        helios_lsm_tree_alter(db, 3, &rows4, &err) != 0 ||
+        helios_lsm_tree_create(db, 4, &kv, &err) != 0 || helios_lsm_tree_drop(db, 4, &err) != 0) {
+        fz_die("template DDL", &err);
+    }
+    helios_wbatch_t *b = helios_wbatch_new();
+    uint8_t row[64];
+    helios_wbatch_put(b, 3, "\0\0\0\0\0\0\0\1", 8, row, fz_row(row, 1));
+    helios_wbatch_del(b, 1, "k000003", 7);
+    helios_seq_t seq;
+    if (helios_lsm_write(db, b, NULL, &seq, &err) != 0) {
+        fz_die("template write", &err);
+    }
+    helios_wbatch_free(b);
     helios_lsm_close(db);
     nftw(st->env.dir, fz_collect_cb, 16, FTW_PHYS);
     qsort(st->files, st->n_files, sizeof(*st->files), fz_file_cmp);

@@ -4,7 +4,8 @@
  * A store directory on the nvme tier (no fsync) with the lz4 codec, both loaded from the build
  * tree, and a template store built once per process: trees 1 (KV) and 2 (ROWS, three columns)
  * with entries flushed into SSTables (raw and lz4 blocks, KV blocks and hybrid-columnar units),
- * a manifest, and WAL records written after the last flush. A harness resets the directory to
+ * a manifest, and WAL records written after the last flush (batches, and DDL creating,
+ * altering and dropping trees 3 and 4). A harness resets the directory to
  * the template with one file (or set of files) replaced by the fuzz input, opens the store and
  * reads everything it can.
  *

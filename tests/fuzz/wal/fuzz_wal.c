@@ -6,6 +6,8 @@
  * SSTables stay), and the store is opened (recovery), read, written to, closed and opened once
  * more (what recovery accepted and repaired must open again).
  *
+ * Flag 0x02 removes the template's MANIFEST first, so every record is replayed (the DDL
+ * records creating, altering and dropping trees too; the manifest covers those otherwise).
  * With FZ_FIX_CRC the harness recomputes each record's checksum, walking the records by their
  * length fields, so mutations of lengths, sequence numbers and payloads reach the replay.
  * Expected: success or an error with a SQLSTATE (XX001, XX002 WAL corruption); never a crash,
@@ -15,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fz_store.h"
 #include "storage/wal.h"
 
 #define FZ_WAL_SEP "@@HELIOS-WAL-SEGMENT@@"
 #define FZ_WAL_MAX_SEGS 8
+#define FZ_WAL_NO_MANIFEST 0x02u /* flags: open without the template's MANIFEST */
 
 static void fz_fix_wal(uint8_t *p, size_t len)
 {
@@ -52,6 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data + 1, size - 1);
     size_t len = size - 1, sl = strlen(FZ_WAL_SEP);
     fz_store_reset(st, "wal/");
+    if (flags & FZ_WAL_NO_MANIFEST) {
+        /* a store whose manifest is gone: every record (DDL too) is replayed */
+        char path[300];
+        snprintf(path, sizeof(path), "%s/MANIFEST", st->env.dir);
+        unlink(path);
+    }
     uint8_t *seg = buf;
     for (uint32_t n = 1; n <= FZ_WAL_MAX_SEGS; n++) {
         size_t rest = len - (size_t)(seg - buf);
