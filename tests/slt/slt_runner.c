@@ -200,7 +200,7 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
     if (ncols != nt && verbose) {
         printf("%s:%d: column count %zu, expected %zu\n", file, r->line, ncols, nt);
     }
-    if (strcmp(r->sort, "rowsort") == 0 && ncols > 0) {
+    if (strcmp(r->sort, "rowsort") == 0 && ncols > 0 && nrows > 0) {
         char ***rows = malloc(sizeof(char **) * (nrows + 1));
         for (size_t i = 0; i < nrows; i++) rows[i] = &vals.v[i * ncols];
         g_ncols = ncols;
@@ -210,7 +210,7 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
         memcpy(vals.v, nv, sizeof(char *) * vals.n);
         free(nv);
         free(rows);
-    } else if (strcmp(r->sort, "valuesort") == 0) {
+    } else if (strcmp(r->sort, "valuesort") == 0 && vals.n > 0) {
         qsort(vals.v, vals.n, sizeof(char *), cmp_str);
     }
     /* compare */
