@@ -54,9 +54,11 @@ static res_t run_helios(const char *dir, long n, long na)
     helios_engine_t *eng;
     int32_t rc;
     heliosdb_options_t o = {.size = sizeof o};
-    if ((rc = heliosdb_open(dir, &o, &eng, &err)) != 0) die_h("open", rc, &err);
+    if ((rc = heliosdb_open(dir, &o, &eng, &err)) != 0)
+        die_h("open", rc, &err);
     helios_session_t *s;
-    if ((rc = heliosdb_connect(eng, NULL, &s, &err)) != 0) die_h("connect", rc, &err);
+    if ((rc = heliosdb_connect(eng, NULL, &s, &err)) != 0)
+        die_h("connect", rc, &err);
     if ((rc = heliosdb_exec(s, "CREATE TABLE kv (k bigint PRIMARY KEY, v text)", &err)) != 0)
         die_h("create", rc, &err);
     heliosdb_stmt_t *ins, *sel;
@@ -64,22 +66,26 @@ static res_t run_helios(const char *dir, long n, long na)
         die_h("prepare", rc, &err);
     char val[64];
     double t0 = now_s();
-    if ((rc = heliosdb_exec(s, "BEGIN", &err)) != 0) die_h("begin", rc, &err);
+    if ((rc = heliosdb_exec(s, "BEGIN", &err)) != 0)
+        die_h("begin", rc, &err);
     for (long i = 0; i < n; i++) {
         snprintf(val, sizeof val, "value-%ld", i);
         heliosdb_bind_int64(ins, 1, (int64_t)mix((uint64_t)i));
         heliosdb_bind_text(ins, 2, val, -1);
-        if ((rc = heliosdb_step(ins, &err)) != 0) die_h("insert", rc, &err);
+        if ((rc = heliosdb_step(ins, &err)) != 0)
+            die_h("insert", rc, &err);
         heliosdb_reset(ins);
     }
-    if ((rc = heliosdb_exec(s, "COMMIT", &err)) != 0) die_h("commit", rc, &err);
+    if ((rc = heliosdb_exec(s, "COMMIT", &err)) != 0)
+        die_h("commit", rc, &err);
     r.txn = n / (now_s() - t0);
     t0 = now_s();
     for (long i = 0; i < na; i++) {
         snprintf(val, sizeof val, "auto-%ld", i);
         heliosdb_bind_int64(ins, 1, 2000000 + i);
         heliosdb_bind_text(ins, 2, val, -1);
-        if ((rc = heliosdb_step(ins, &err)) != 0) die_h("insert", rc, &err);
+        if ((rc = heliosdb_step(ins, &err)) != 0)
+            die_h("insert", rc, &err);
         heliosdb_reset(ins);
     }
     r.autoc = na / (now_s() - t0);
@@ -89,8 +95,10 @@ static res_t run_helios(const char *dir, long n, long na)
     t0 = now_s();
     for (long i = 0; i < n; i++) {
         heliosdb_bind_int64(sel, 1, (int64_t)mix((uint64_t)((i * 7919) % n)));
-        while ((rc = heliosdb_step(sel, &err)) == HELIOSDB_ROW) found++;
-        if (rc != 0) die_h("select", rc, &err);
+        while ((rc = heliosdb_step(sel, &err)) == HELIOSDB_ROW)
+            found++;
+        if (rc != 0)
+            die_h("select", rc, &err);
         heliosdb_reset(sel);
     }
     r.sel = n / (now_s() - t0);
@@ -109,9 +117,11 @@ static res_t run_sqlite(const char *path, long n, long na)
 {
     res_t r;
     sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK) die_s("open", db);
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        die_s("open", db);
     sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
-    if (sqlite3_exec(db, "CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(db, "CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)", NULL, NULL, NULL) !=
+        SQLITE_OK)
         die_s("create", db);
     sqlite3_stmt *ins, *sel;
     sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?1, ?2)", -1, &ins, NULL);
@@ -122,7 +132,8 @@ static res_t run_sqlite(const char *path, long n, long na)
         snprintf(val, sizeof val, "value-%ld", i);
         sqlite3_bind_int64(ins, 1, (sqlite3_int64)mix((uint64_t)i));
         sqlite3_bind_text(ins, 2, val, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(ins) != SQLITE_DONE) die_s("insert", db);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            die_s("insert", db);
         sqlite3_reset(ins);
     }
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
@@ -132,7 +143,8 @@ static res_t run_sqlite(const char *path, long n, long na)
         snprintf(val, sizeof val, "auto-%ld", i);
         sqlite3_bind_int64(ins, 1, 2000000 + i);
         sqlite3_bind_text(ins, 2, val, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(ins) != SQLITE_DONE) die_s("insert", db);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            die_s("insert", db);
         sqlite3_reset(ins);
     }
     r.autoc = na / (now_s() - t0);
@@ -141,7 +153,8 @@ static res_t run_sqlite(const char *path, long n, long na)
     t0 = now_s();
     for (long i = 0; i < n; i++) {
         sqlite3_bind_int64(sel, 1, (sqlite3_int64)mix((uint64_t)((i * 7919) % n)));
-        while (sqlite3_step(sel) == SQLITE_ROW) found++;
+        while (sqlite3_step(sel) == SQLITE_ROW)
+            found++;
         sqlite3_reset(sel);
     }
     r.sel = n / (now_s() - t0);
@@ -183,17 +196,24 @@ int main(int argc, char **argv)
     const char *only = NULL; /* -o helios|sqlite: profile one side */
     int rounds = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "-n") == 0) n = atol(argv[i + 1]);
-        else if (strcmp(argv[i], "-a") == 0) na = atol(argv[i + 1]);
-        else if (strcmp(argv[i], "-d") == 0) base = argv[i + 1];
-        else if (strcmp(argv[i], "-o") == 0) only = argv[i + 1];
-        else if (strcmp(argv[i], "-r") == 0) rounds = atoi(argv[i + 1]);
+        if (strcmp(argv[i], "-n") == 0)
+            n = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "-a") == 0)
+            na = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "-d") == 0)
+            base = argv[i + 1];
+        else if (strcmp(argv[i], "-o") == 0)
+            only = argv[i + 1];
+        else if (strcmp(argv[i], "-r") == 0)
+            rounds = atoi(argv[i + 1]);
     }
     /* rounds alternate HeliosDB and SQLite so both see the same machine load; medians */
     enum { MAXR = 9 };
     res_t hr[MAXR], sr[MAXR];
-    if (rounds < 1) rounds = 1;
-    if (rounds > MAXR) rounds = MAXR;
+    if (rounds < 1)
+        rounds = 1;
+    if (rounds > MAXR)
+        rounds = MAXR;
     char cmd[8400];
     for (int k = 0; k < rounds; k++) {
         char dir[4096], sq[4200], hd[4200];
@@ -208,12 +228,16 @@ int main(int argc, char **argv)
         hr[k] = only == NULL || strcmp(only, "helios") == 0 ? run_helios(hd, n, na) : none;
         sr[k] = only == NULL || strcmp(only, "sqlite") == 0 ? run_sqlite(sq, n, na) : none;
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0) return 1;
+        if (system(cmd) != 0)
+            return 1;
     }
     res_t h = median(hr, rounds), s = median(sr, rounds);
     printf("median of %d rounds                   HeliosDB ops/s   SQLite ops/s   ratio\n", rounds);
-    printf("%-6ld INSERTs in one transaction   %14.0f %14.0f %7.2fx\n", n, h.txn, s.txn, h.txn / s.txn);
-    printf("%-6ld INSERTs, each autocommitted  %14.0f %14.0f %7.2fx\n", na, h.autoc, s.autoc, h.autoc / s.autoc);
-    printf("%-6ld primary-key point SELECTs    %14.0f %14.0f %7.2fx\n", n, h.sel, s.sel, h.sel / s.sel);
+    printf("%-6ld INSERTs in one transaction   %14.0f %14.0f %7.2fx\n", n, h.txn, s.txn,
+           h.txn / s.txn);
+    printf("%-6ld INSERTs, each autocommitted  %14.0f %14.0f %7.2fx\n", na, h.autoc, s.autoc,
+           h.autoc / s.autoc);
+    printf("%-6ld primary-key point SELECTs    %14.0f %14.0f %7.2fx\n", n, h.sel, s.sel,
+           h.sel / s.sel);
     return 0;
 }

@@ -14,10 +14,14 @@
 static void put_escaped(const char *s)
 {
     for (; *s; s++) {
-        if (*s == '\t') fputs("\\t", stdout);
-        else if (*s == '\n') fputs("\\n", stdout);
-        else if (*s == '\\') fputs("\\\\", stdout);
-        else putchar(*s);
+        if (*s == '\t')
+            fputs("\\t", stdout);
+        else if (*s == '\n')
+            fputs("\\n", stdout);
+        else if (*s == '\\')
+            fputs("\\\\", stdout);
+        else
+            putchar(*s);
     }
 }
 
@@ -45,8 +49,10 @@ int main(int argc, char **argv)
     while (fgets(line, sizeof line, stdin) != NULL) {
         n++;
         size_t l = strlen(line);
-        while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = '\0';
-        if (l == 0 || strncmp(line, "--", 2) == 0) continue;
+        while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+            line[--l] = '\0';
+        if (l == 0 || strncmp(line, "--", 2) == 0)
+            continue;
         printf("#Q %ld\n", n);
         heliosdb_stmt_t *st;
         memset(&err, 0, sizeof err);
@@ -56,14 +62,18 @@ int main(int argc, char **argv)
                 uint32_t nc = heliosdb_column_count(st);
                 putchar('=');
                 for (uint32_t c = 0; c < nc; c++) {
-                    if (c) putchar('\t');
+                    if (c)
+                        putchar('\t');
                     const char *t = heliosdb_column_text(st, c);
-                    if (t == NULL) fputs("\\N", stdout);
-                    else put_escaped(t);
+                    if (t == NULL)
+                        fputs("\\N", stdout);
+                    else
+                        put_escaped(t);
                 }
                 putchar('\n');
             }
-            if (rc == 0) printf("#OK %s\n", heliosdb_tag(st));
+            if (rc == 0)
+                printf("#OK %s\n", heliosdb_tag(st));
             heliosdb_finalize(st);
         }
         if (rc != 0) {

@@ -29,7 +29,8 @@ static int excluded(const char *path, int line)
     char key[512];
     snprintf(key, sizeof key, "%s:%d", base, line);
     for (size_t i = 0; i < n_excl; i++) {
-        if (strcmp(excl[i], key) == 0) return 1;
+        if (strcmp(excl[i], key) == 0)
+            return 1;
     }
     return 0;
 }
@@ -44,7 +45,8 @@ static void load_excl(const char *path)
     }
     while (fgets(line, sizeof line, f) != NULL) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || line[0] == '#') continue;
+        if (line[0] == '\0' || line[0] == '#')
+            continue;
         excl = realloc(excl, sizeof(char *) * (n_excl + 1));
         excl[n_excl++] = strdup(line);
     }
@@ -67,7 +69,8 @@ static void sv_add(strv_t *s, const char *x)
 
 static void sv_free(strv_t *s)
 {
-    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
     free(s->v);
     memset(s, 0, sizeof *s);
 }
@@ -83,7 +86,8 @@ static int cmp_row(const void *a, const void *b)
     char *const *x = *(char **const *)a, *const *y = *(char **const *)b;
     for (size_t i = 0; i < g_ncols; i++) {
         int c = strcmp(x[i], y[i]);
-        if (c != 0) return c;
+        if (c != 0)
+            return c;
     }
     return 0;
 }
@@ -98,7 +102,8 @@ static void fmt_value(heliosdb_stmt_t *st, uint32_t c, char type, char *out, siz
     if (type == 'I') {
         if (oid == HELIOS_OID_FLOAT4 || oid == HELIOS_OID_FLOAT8 || oid == HELIOS_OID_NUMERIC) {
             snprintf(out, cap, "%lld", (long long)heliosdb_column_double(st, c));
-        } else if (oid == HELIOS_OID_TEXT || oid == HELIOS_OID_VARCHAR || oid == HELIOS_OID_BPCHAR) {
+        } else if (oid == HELIOS_OID_TEXT || oid == HELIOS_OID_VARCHAR ||
+                   oid == HELIOS_OID_BPCHAR) {
             snprintf(out, cap, "%lld", (long long)atoll(heliosdb_column_text(st, c)));
         } else if (oid == HELIOS_OID_BOOL) {
             snprintf(out, cap, "%d", (int)heliosdb_column_int64(st, c));
@@ -108,7 +113,8 @@ static void fmt_value(heliosdb_stmt_t *st, uint32_t c, char type, char *out, siz
     } else if (type == 'R') {
         double d = heliosdb_column_double(st, c);
         snprintf(out, cap, "%.3f", d);
-        if (strcmp(out, "-0.000") == 0) snprintf(out, cap, "0.000");
+        if (strcmp(out, "-0.000") == 0)
+            snprintf(out, cap, "0.000");
     } else {
         const char *t = heliosdb_column_text(st, c);
         if (t == NULL || t[0] == '\0') {
@@ -116,7 +122,8 @@ static void fmt_value(heliosdb_stmt_t *st, uint32_t c, char type, char *out, siz
             return;
         }
         size_t i;
-        for (i = 0; t[i] && i < cap - 1; i++) out[i] = (t[i] < ' ' || t[i] > '~') ? '@' : t[i];
+        for (i = 0; t[i] && i < cap - 1; i++)
+            out[i] = (t[i] < ' ' || t[i] > '~') ? '@' : t[i];
         out[i] = '\0';
     }
 }
@@ -133,7 +140,8 @@ static void md5_values(strv_t *vals, char hex[33])
     unsigned int l;
     EVP_DigestFinal_ex(ctx, d, &l);
     EVP_MD_CTX_free(ctx);
-    for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
 typedef struct rec {
@@ -147,19 +155,22 @@ typedef struct rec {
 static char *trim_nl(char *s)
 {
     size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
     return s;
 }
 
 static char *join_sql(strv_t *s)
 {
     size_t len = 1;
-    for (size_t i = 0; i < s->n; i++) len += strlen(s->v[i]) + 1;
+    for (size_t i = 0; i < s->n; i++)
+        len += strlen(s->v[i]) + 1;
     char *q = malloc(len);
     q[0] = '\0';
     for (size_t i = 0; i < s->n; i++) {
         strcat(q, s->v[i]);
-        if (i + 1 < s->n) strcat(q, "\n");
+        if (i + 1 < s->n)
+            strcat(q, "\n");
     }
     return q;
 }
@@ -172,7 +183,8 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
     int ok = 0;
     int32_t rc = heliosdb_prepare(s, q, &st, &err);
     if (rc != 0) {
-        if (verbose) printf("%s:%d: query failed: %s\n  %s\n", file, r->line, err.message, q);
+        if (verbose)
+            printf("%s:%d: query failed: %s\n  %s\n", file, r->line, err.message, q);
         free(q);
         return 0;
     }
@@ -189,7 +201,8 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
         nrows++;
     }
     if (rc != 0) {
-        if (verbose) printf("%s:%d: query failed: %s\n  %s\n", file, r->line, err.message, q);
+        if (verbose)
+            printf("%s:%d: query failed: %s\n  %s\n", file, r->line, err.message, q);
         heliosdb_finalize(st);
         free(q);
         sv_free(&vals);
@@ -202,11 +215,13 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
     }
     if (strcmp(r->sort, "rowsort") == 0 && ncols > 0 && nrows > 0) {
         char ***rows = malloc(sizeof(char **) * (nrows + 1));
-        for (size_t i = 0; i < nrows; i++) rows[i] = &vals.v[i * ncols];
+        for (size_t i = 0; i < nrows; i++)
+            rows[i] = &vals.v[i * ncols];
         g_ncols = ncols;
         qsort(rows, nrows, sizeof(char **), cmp_row);
         char **nv = malloc(sizeof(char *) * (vals.n + 1));
-        for (size_t i = 0; i < nrows; i++) memcpy(&nv[i * ncols], rows[i], sizeof(char *) * ncols);
+        for (size_t i = 0; i < nrows; i++)
+            memcpy(&nv[i * ncols], rows[i], sizeof(char *) * ncols);
         memcpy(vals.v, nv, sizeof(char *) * vals.n);
         free(nv);
         free(rows);
@@ -233,19 +248,23 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
                 sv_add(&exp, r->expected.v[i]);
             } else {
                 char *dup = strdup(r->expected.v[i]);
-                for (char *tok = strtok(dup, " \t"); tok; tok = strtok(NULL, " \t")) sv_add(&exp, tok);
+                for (char *tok = strtok(dup, " \t"); tok; tok = strtok(NULL, " \t"))
+                    sv_add(&exp, tok);
                 free(dup);
             }
         }
         ok = exp.n == vals.n;
         for (size_t i = 0; ok && i < exp.n; i++) {
-            if (strcmp(exp.v[i], vals.v[i]) != 0) ok = 0;
+            if (strcmp(exp.v[i], vals.v[i]) != 0)
+                ok = 0;
         }
         if (!ok && verbose) {
             printf("%s:%d: mismatch\n  %s\n  expected:", file, r->line, q);
-            for (size_t i = 0; i < exp.n && i < 20; i++) printf(" %s", exp.v[i]);
+            for (size_t i = 0; i < exp.n && i < 20; i++)
+                printf(" %s", exp.v[i]);
             printf("\n  actual:  ");
-            for (size_t i = 0; i < vals.n && i < 20; i++) printf(" %s", vals.v[i]);
+            for (size_t i = 0; i < vals.n && i < 20; i++)
+                printf(" %s", vals.v[i]);
             printf("\n");
         }
         sv_free(&exp);
@@ -307,7 +326,8 @@ static int run_file(const char *path, const char *tmpl)
             trim_nl(line);
         }
         int blank = got == NULL || line[0] == '\0';
-        if (!blank && line[0] == '#' && !in_results) continue;
+        if (!blank && line[0] == '#' && !in_results)
+            continue;
         if (blank) {
             if (in_rec) {
                 if (skip || halted) {
@@ -315,13 +335,16 @@ static int run_file(const char *path, const char *tmpl)
                 } else if (excluded(path, r.line)) {
                     not_pg++;
                 } else if (r.is_query) {
-                    if (run_query(s, &r, path)) passed++;
-                    else failed++;
+                    if (run_query(s, &r, path))
+                        passed++;
+                    else
+                        failed++;
                 } else {
                     char *q = join_sql(&r.sql);
                     int32_t rc = heliosdb_exec(s, q, &err);
                     int ok = r.expect_error ? rc != 0 : rc == 0;
-                    if (ok) passed++;
+                    if (ok)
+                        passed++;
                     else {
                         failed++;
                         if (verbose) {
@@ -339,23 +362,28 @@ static int run_file(const char *path, const char *tmpl)
                 in_results = 0;
                 skip = 0;
             }
-            if (got == NULL) break;
+            if (got == NULL)
+                break;
             continue;
         }
         if (!in_rec) {
             char w1[512] = {0}, w2[512] = {0}, w3[512] = {0};
             sscanf(line, "%511s %511s %511s", w1, w2, w3);
             if (strcmp(w1, "skipif") == 0) {
-                if (strcmp(w2, engine) == 0) skip = 1;
+                if (strcmp(w2, engine) == 0)
+                    skip = 1;
                 continue;
             }
             if (strcmp(w1, "onlyif") == 0) {
-                if (strcmp(w2, engine) != 0) skip = 1;
+                if (strcmp(w2, engine) != 0)
+                    skip = 1;
                 continue;
             }
-            if (strcmp(w1, "hash-threshold") == 0) continue;
+            if (strcmp(w1, "hash-threshold") == 0)
+                continue;
             if (strcmp(w1, "halt") == 0) {
-                if (!skip) halted = 1;
+                if (!skip)
+                    halted = 1;
                 skip = 0;
                 continue;
             }
@@ -379,8 +407,10 @@ static int run_file(const char *path, const char *tmpl)
             in_results = 1;
             continue;
         }
-        if (in_results) sv_add(&r.expected, line);
-        else sv_add(&r.sql, line);
+        if (in_results)
+            sv_add(&r.expected, line);
+        else
+            sv_add(&r.sql, line);
     }
     fclose(f);
     heliosdb_disconnect(s);

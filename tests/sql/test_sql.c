@@ -11,15 +11,15 @@
 #include "heliosdb.h"
 
 static int failures, checks;
-#define CHECK(cond, ...)                                                                         \
-    do {                                                                                         \
-        checks++;                                                                                \
-        if (!(cond)) {                                                                           \
-            failures++;                                                                          \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                          \
-            printf(__VA_ARGS__);                                                                 \
-            printf("\n");                                                                        \
-        }                                                                                        \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
     } while (0)
 
 static char dir[256];
@@ -73,8 +73,11 @@ static const char *one(helios_session_t *s, const char *sql)
 static void test_basics(helios_session_t *s)
 {
     helios_err_t err;
-    CHECK(ex(s, "CREATE TABLE acct (id int PRIMARY KEY, owner text NOT NULL, bal numeric(12,2) "
-                "DEFAULT 0 CHECK (bal >= 0))", &err) == 0, "create: %s", err.message);
+    CHECK(ex(s,
+             "CREATE TABLE acct (id int PRIMARY KEY, owner text NOT NULL, bal numeric(12,2) "
+             "DEFAULT 0 CHECK (bal >= 0))",
+             &err) == 0,
+          "create: %s", err.message);
     CHECK(ex(s, "INSERT INTO acct VALUES (1, 'ann', 10.5), (2, 'bob', 20)", &err) == 0, "insert");
     int32_t rc = ex(s, "INSERT INTO acct VALUES (1, 'dup', 1)", &err);
     CHECK(rc == HELIOS_ERR_UNIQUE_VIOLATION, "dup key: %s", state(rc));
@@ -92,7 +95,8 @@ static void test_basics(helios_session_t *s)
     CHECK(rc == HELIOS_ERR_DIVISION_BY_ZERO, "22012: %s", state(rc));
     rc = ex(s, "CREATE TRIGGER tr AFTER INSERT ON acct FOR EACH ROW EXECUTE FUNCTION f()", &err);
     CHECK(rc == HELIOS_ERR_FEATURE_NOT_SUPPORTED, "0A000: %s", state(rc));
-    CHECK(strcmp(one(s, "SELECT sum(bal) FROM acct"), "30.50") == 0, "sum: %s", one(s, "SELECT sum(bal) FROM acct"));
+    CHECK(strcmp(one(s, "SELECT sum(bal) FROM acct"), "30.50") == 0, "sum: %s",
+          one(s, "SELECT sum(bal) FROM acct"));
     CHECK(strcmp(one(s, "SELECT avg(bal) FROM acct"), "15.2500000000000000") == 0, "avg: %s",
           one(s, "SELECT avg(bal) FROM acct"));
     /* statement atomicity: the failing second row leaves nothing behind */
@@ -129,8 +133,10 @@ static void test_basics(helios_session_t *s)
     rc = ex(s, "SELECT count(*) FROM generate_series(1, 300) a, generate_series(1, 300) b", &err);
     CHECK(rc == HELIOS_ERR_OUT_OF_MEMORY, "53200: %s %s", state(rc), err.message);
     CHECK(ex(s, "RESET work_mem", &err) == 0, "reset work_mem");
-    CHECK(strcmp(one(s, "SELECT count(*) FROM generate_series(1, 300) a, generate_series(1, 300) b"),
-                 "90000") == 0, "same query within the default work_mem");
+    CHECK(
+        strcmp(one(s, "SELECT count(*) FROM generate_series(1, 300) a, generate_series(1, 300) b"),
+               "90000") == 0,
+        "same query within the default work_mem");
 }
 
 static void test_restart(void)
@@ -140,7 +146,8 @@ static void test_restart(void)
     heliosdb_connect(eng, NULL, &s, &err);
     CHECK(strcmp(one(s, "SELECT owner FROM rich"), "bob") == 0, "view after restart: %s",
           one(s, "SELECT owner FROM rich"));
-    CHECK(strcmp(one(s, "SELECT id FROM acct WHERE owner = 'ann'"), "1") == 0, "index after restart");
+    CHECK(strcmp(one(s, "SELECT id FROM acct WHERE owner = 'ann'"), "1") == 0,
+          "index after restart");
     const char *id = one(s, "INSERT INTO ser (v) VALUES ('c') RETURNING id");
     CHECK(atoi(id) > 2, "serial continues after restart: %s", id);
     char v[512];
@@ -159,14 +166,17 @@ static void *bump(void *arg)
     heliosdb_stmt_t *st;
     heliosdb_prepare(s, "UPDATE counter SET n = n + 1 WHERE id = 1", &st, &err);
     for (int i = 0; i < 300; i++) {
-        if (heliosdb_step(st, &err) != 0) __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+        if (heliosdb_step(st, &err) != 0)
+            __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
         heliosdb_reset(st);
     }
     heliosdb_finalize(st);
     /* the same key from every thread: exactly one insert wins */
     int32_t rc = heliosdb_exec(s, "INSERT INTO once VALUES (42)", &err);
-    if (rc == 0) __atomic_add_fetch((int *)arg + 1, 1, __ATOMIC_SEQ_CST);
-    else if (rc != HELIOS_ERR_UNIQUE_VIOLATION) __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+    if (rc == 0)
+        __atomic_add_fetch((int *)arg + 1, 1, __ATOMIC_SEQ_CST);
+    else if (rc != HELIOS_ERR_UNIQUE_VIOLATION)
+        __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
     heliosdb_disconnect(s);
     return NULL;
 }
@@ -179,8 +189,10 @@ static void test_concurrency(helios_session_t *s)
     ex(s, "CREATE TABLE once (k int PRIMARY KEY)", &err);
     int stats[2] = {0, 0};
     pthread_t th[4];
-    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, bump, stats);
-    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, bump, stats);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
     CHECK(stats[0] == 0, "%d errors in concurrent updates", stats[0]);
     CHECK(strcmp(one(s, "SELECT n FROM counter"), "1200") == 0, "no lost update: %s",
           one(s, "SELECT n FROM counter"));
@@ -218,7 +230,8 @@ static int32_t c_in_read(void *ctx, uint8_t *buf, uint32_t cap, uint32_t *n, hel
 {
     cap_t *c = ctx;
     size_t l = c->copy_in_done ? 0 : strlen(c->copy_in);
-    if (l > cap) l = cap;
+    if (l > cap)
+        l = cap;
     memcpy(buf, c->copy_in, l);
     *n = (uint32_t)l;
     c->copy_in_done = 1;
@@ -247,14 +260,22 @@ static void test_session_api(void)
     const helios_session_api_t *api = heliosdb_session_api();
     helios_session_t *s;
     helios_err_t err = HELIOS_ERR_INIT;
-    helios_session_opts_t o = {.size = sizeof o, .dialect = HELIOS_DIALECT_POSTGRES, .user = "u1",
-                               .database = "helios", .application_name = "t"};
+    helios_session_opts_t o = {.size = sizeof o,
+                               .dialect = HELIOS_DIALECT_POSTGRES,
+                               .user = "u1",
+                               .database = "helios",
+                               .application_name = "t"};
     CHECK(api->open(eng, &o, &s, &err) == 0, "open");
     cap_t c;
     memset(&c, 0, sizeof c);
-    helios_sink_t sink = {.size = sizeof sink, .ctx = &c, .row = c_row, .complete = c_complete,
-                          .copy_in_begin = c_in_begin, .copy_in_read = c_in_read,
-                          .copy_out_begin = c_out_begin, .copy_out_data = c_out_data,
+    helios_sink_t sink = {.size = sizeof sink,
+                          .ctx = &c,
+                          .row = c_row,
+                          .complete = c_complete,
+                          .copy_in_begin = c_in_begin,
+                          .copy_in_read = c_in_read,
+                          .copy_out_begin = c_out_begin,
+                          .copy_out_data = c_out_data,
                           .copy_out_end = c_out_end};
     const char *q = "CREATE TABLE p (a int, b text); INSERT INTO p SELECT 1, 'x'; "
                     "INSERT INTO p VALUES (2, 'y'), (3, NULL)";
@@ -274,7 +295,8 @@ static void test_session_api(void)
     int32_t rc = api->execute(p, 2, &sink, &err);
     CHECK(rc == HELIOS_SUSPENDED && c.rows == 2, "suspended after 2: rc %d rows %d", rc, c.rows);
     rc = api->execute(p, 2, &sink, &err);
-    CHECK(rc == 0 && c.rows == 3 && strcmp(c.tag, "SELECT 3") == 0, "rest: %d %d %s", rc, c.rows, c.tag);
+    CHECK(rc == 0 && c.rows == 3 && strcmp(c.tag, "SELECT 3") == 0, "rest: %d %d %s", rc, c.rows,
+          c.tag);
     api->portal_close(p);
     /* DDL elsewhere replans the prepared statement instead of failing it */
     q = "CREATE TABLE unrelated (x int)";
@@ -293,13 +315,15 @@ static void test_session_api(void)
     helios_value_t nv = {.type_oid = HELIOS_OID_NUMERIC, .p = "-12345.678", .len = 10};
     api->value_encode(s, &nv, HELIOS_FORMAT_BINARY, buf, sizeof buf, &len);
     /* ndigits 3 (1 2345 6780), weight 1, sign 0x4000, dscale 3 */
-    CHECK(len == 14 && buf[1] == 3 && buf[3] == 1 && buf[4] == 0x40 && buf[7] == 3 &&
-          buf[8] == 0 && buf[9] == 1, "numeric binary");
+    CHECK(len == 14 && buf[1] == 3 && buf[3] == 1 && buf[4] == 0x40 && buf[7] == 3 && buf[8] == 0 &&
+              buf[9] == 1,
+          "numeric binary");
     helios_value_t av = {.type_oid = 1007, .p = "{1,NULL,3}", .len = 10};
     rc = api->value_encode(s, &av, HELIOS_FORMAT_BINARY, buf, sizeof buf, &len);
     /* ndim 1, has null 1, oid 23, size 3, lb 1, (4, 1), (-1), (4, 3) */
     CHECK(rc == 0 && len == 20 + 8 + 4 + 8 && buf[3] == 1 && buf[7] == 1 && buf[11] == 23 &&
-          buf[15] == 3 && buf[27] == 1 && buf[28] == 0xFF && buf[39] == 3, "int4[] binary (%d, %u)", rc, len);
+              buf[15] == 3 && buf[27] == 1 && buf[28] == 0xFF && buf[39] == 3,
+          "int4[] binary (%d, %u)", rc, len);
     rc = api->value_encode(s, &nv, HELIOS_FORMAT_TEXT, buf, 3, &len);
     CHECK(rc == HELIOS_AGAIN && len == 10, "AGAIN with size");
     memset(&c, 0, sizeof c);
@@ -316,8 +340,8 @@ static void test_session_api(void)
     memset(&c, 0, sizeof c);
     q = "COPY (SELECT a, b FROM p WHERE a > 9 ORDER BY a) TO STDOUT WITH (FORMAT csv)";
     CHECK(api->query(s, q, (uint32_t)strlen(q), &sink, &err) == 0 &&
-          strcmp(c.copy_out, "10,ten\n11,\"el,even\"\n") == 0, "copy out: [%s] %s", c.copy_out,
-          err.message);
+              strcmp(c.copy_out, "10,ten\n11,\"el,even\"\n") == 0,
+          "copy out: [%s] %s", c.copy_out, err.message);
     CHECK(strcmp(api->param_get(s, "server_version"), "15.1") == 0, "server_version");
     CHECK(api->txn_status(s) == 'I', "idle");
     uint32_t pid, secret;
@@ -329,7 +353,8 @@ static void test_session_api(void)
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/helios-test-sql-XXXXXX");
-    if (mkdtemp(dir) == NULL) return 1;
+    if (mkdtemp(dir) == NULL)
+        return 1;
     open_db();
     helios_session_t *s;
     helios_err_t err = HELIOS_ERR_INIT;
@@ -344,7 +369,8 @@ int main(void)
     heliosdb_close(eng);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) return 1;
+    if (system(cmd) != 0)
+        return 1;
     printf("%d checks, %d failures\n", checks, failures);
     return failures != 0;
 }

@@ -21,6 +21,10 @@ plugins/storage/nvme
 plugins/storage/sata
 tests/crash
 bench/lsm
+tests/slt
+tests/difftest
+tests/sql
+bench/embedded
 "
 # Generated files are never checked: tests/abi/abi_layout.c.
 cf=$(command -v clang-format || command -v clang-format-14 || true)
