@@ -48,6 +48,8 @@ typedef struct helios_config {
     uint32_t sync_commit;     /* storage.sync_commit, default on */
     uint32_t max_connections; /* default 100 */
     void *priv;               /* the file's bytes and document, for the second pass */
+    /* ---- appended ---- */
+    uint64_t block_cache_bytes; /* storage.block_cache_size; 0 (default): 1/8 of RAM, clamped */
 } helios_config_t;
 
 /* Pass 1. file NULL: the embedded default. On error *out stays NULL. */

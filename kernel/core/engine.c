@@ -149,6 +149,7 @@ typedef struct open_args {
     uint32_t want_loop_thread;
     const char *const *users;
     const char *const *passwords;
+    uint64_t block_cache_bytes; /* 0: the engine's default */
 } open_args_t;
 
 static int32_t open_engine(const open_args_t *a, helios_engine_t **out, helios_err_t *err)
@@ -223,6 +224,7 @@ static int32_t open_engine(const open_args_t *a, helios_engine_t **out, helios_e
     lo.codec_lookup = codec_lookup;
     lo.codec_lookup_arg = e;
     lo.memtable_bytes = a->memtable_bytes;
+    lo.block_cache_bytes = a->block_cache_bytes;
     lo.no_sync = a->no_sync;
     helios_lsm_t *lsm = NULL;
     rc = helios_lsm_open(&lo, &lsm, err);
@@ -269,7 +271,8 @@ int32_t helios_engine_open_cfg(const helios_config_t *cfg, helios_engine_t **out
                      cfg->sync_commit ? 0u : 1u,
                      0,
                      (const char *const *)cfg->users,
-                     (const char *const *)cfg->passwords};
+                     (const char *const *)cfg->passwords,
+                     cfg->block_cache_bytes};
     return open_engine(&a, out, err);
 }
 
@@ -321,11 +324,12 @@ int32_t heliosdb_open(const char *data_dir, const heliosdb_options_t *opts, heli
     }
     pthread_mutex_unlock(&eng_mu);
     if (rc == 0) {
-        open_args_t a = {abs_dir, "nvme", "lz4", 0, 0, 1, NULL, NULL};
+        open_args_t a = {abs_dir, "nvme", "lz4", 0, 0, 1, NULL, NULL, 0};
         if (cfg != NULL) {
             a.tier = cfg->tier;
             a.codec = cfg->codec;
             a.memtable_bytes = cfg->memtable_bytes;
+            a.block_cache_bytes = cfg->block_cache_bytes;
             a.no_sync = cfg->sync_commit ? 0u : 1u;
             a.users = (const char *const *)cfg->users;
             a.passwords = (const char *const *)cfg->passwords;

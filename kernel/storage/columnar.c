@@ -354,8 +354,8 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
     uint32_t keys_len = 0, rc_len = 0;
     uint8_t **cols = calloc(nc ? nc : 1, sizeof(uint8_t *));
     uint32_t *col_len = calloc(nc ? nc : 1, sizeof(uint32_t));
-    helios_kvblock_builder_t kb = {0};
-    helios_buf_t row = {0};
+    uint32_t *offs = NULL;
+    helios_buf_t out = {0};
     if (cols == NULL || col_len == NULL) {
         rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
         goto failed;
@@ -387,6 +387,17 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
             goto bad;
         }
     }
+    /* The KV block is built in place, in one buffer sized up front (entries, then offsets,
+       then n): no per-row staging buffer, no regrowth copies, no final copy. */
+    size_t est = keys_len + (size_t)n * (20 + 2 + (nc + 7) / 8 + 4) + 4;
+    for (uint32_t col = 0; col < nc; col++) {
+        est += col_len[col] + (types[col] == HELIOS_PT_VARLEN ? 4u * (size_t)n : 0);
+    }
+    offs = malloc(4u * (size_t)n);
+    if (offs == NULL || helios_buf_reserve(&out, est) != 0) {
+        rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        goto failed;
+    }
     const uint8_t *kp = keys, *kend = keys + keys_len;
     for (uint32_t r = 0; r < n; r++) {
         uint64_t kl;
@@ -395,32 +406,23 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
             goto bad;
         }
         uint64_t tag = helios_get_u64(kp + a);
-        helios_entry_t e = {.key = kp + a + 8,
-                            .klen = (uint32_t)kl,
-                            .seq = tag >> 8,
-                            .type = (uint32_t)(tag & 0xFF)};
+        uint32_t type = (uint32_t)(tag & 0xFF);
+        const uint8_t *key = kp + a + 8;
         kp += a + 8 + kl;
         uint32_t rcn = helios_get_u16(rc_raw + 2 * r);
-        row.len = 0;
+        uint32_t rnb = 0;
+        size_t vlen = 0;
         if (rcn != ROW_DELETED) {
-            if (rcn > nc || e.type != HELIOS_ENT_PUT) {
+            if (rcn > nc || type != HELIOS_ENT_PUT) {
                 goto bad;
             }
-            uint32_t rnb = (rcn + 7) / 8;
-            if (helios_buf_reserve(&row, 2 + rnb) != 0) {
-                rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
-                goto failed;
-            }
-            helios_put_u16(row.data, (uint16_t)rcn);
-            memset(row.data + 2, 0, rnb);
-            row.len = 2 + rnb;
+            rnb = (rcn + 7) / 8;
+            vlen = 2 + rnb;
             for (uint32_t col = 0; col < rcn; col++) {
                 const uint8_t *cd = cols[col];
                 if (cd[r / 8] & (1u << (r % 8))) {
-                    row.data[2 + col / 8] |= (uint8_t)(1u << (col % 8));
                     continue;
                 }
-                int32_t arc;
                 if (types[col] == HELIOS_PT_VARLEN) {
                     uint32_t o0 = helios_get_u32(cd + nb + 4 * r);
                     uint32_t o1 = helios_get_u32(cd + nb + 4 * (r + 1));
@@ -428,37 +430,67 @@ int32_t helios_colunit_decode(const helios_codecs_t *c, const uint8_t *p, size_t
                     if (o0 > o1 || o1 > dl) {
                         goto bad;
                     }
-                    uint8_t l4[4];
-                    helios_put_u32(l4, o1 - o0);
-                    arc = helios_buf_append(&row, l4, 4);
-                    if (arc == 0) {
-                        arc = helios_buf_append(&row, cd + nb + 4u * (n + 1) + o0, o1 - o0);
-                    }
+                    vlen += 4 + (size_t)(o1 - o0);
                 } else {
-                    uint32_t w = helios_pt_width(types[col]);
-                    arc = helios_buf_append(&row, cd + nb + (size_t)w * r, w);
-                }
-                if (arc != 0) {
-                    rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
-                    goto failed;
+                    vlen += helios_pt_width(types[col]);
                 }
             }
-        } else if (e.type != HELIOS_ENT_DEL) {
+        } else if (type != HELIOS_ENT_DEL) {
             goto bad;
         }
-        e.val = row.data;
-        e.vlen = (uint32_t)row.len;
-        if (helios_kvblock_add(&kb, &e) != 0) {
+        if (out.len > UINT32_MAX - (20 + 8 + kl + vlen) ||
+            helios_buf_reserve(&out, 20 + 8 + kl + vlen) != 0) {
             rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
             goto failed;
         }
+        offs[r] = (uint32_t)out.len;
+        uint8_t *w = out.data + out.len;
+        w += helios_put_varint(w, kl);
+        w += helios_put_varint(w, vlen);
+        helios_put_u64(w, tag);
+        w += 8;
+        memcpy(w, key, kl);
+        w += kl;
+        if (rcn != ROW_DELETED) {
+            helios_put_u16(w, (uint16_t)rcn);
+            uint8_t *bits = w + 2;
+            memset(bits, 0, rnb);
+            w += 2 + rnb;
+            for (uint32_t col = 0; col < rcn; col++) {
+                const uint8_t *cd = cols[col];
+                if (cd[r / 8] & (1u << (r % 8))) {
+                    bits[col / 8] |= (uint8_t)(1u << (col % 8));
+                } else if (types[col] == HELIOS_PT_VARLEN) {
+                    uint32_t o0 = helios_get_u32(cd + nb + 4 * r);
+                    uint32_t o1 = helios_get_u32(cd + nb + 4 * (r + 1));
+                    helios_put_u32(w, o1 - o0);
+                    memcpy(w + 4, cd + nb + 4u * (n + 1) + o0, o1 - o0);
+                    w += 4 + (o1 - o0);
+                } else {
+                    uint32_t wd = helios_pt_width(types[col]);
+                    memcpy(w, cd + nb + (size_t)wd * r, wd);
+                    w += wd;
+                }
+            }
+        }
+        out.len = (size_t)(w - out.data);
     }
     if (kp != kend || p != end) {
         goto bad;
     }
-    if (helios_kvblock_finish(&kb, kv) != 0) {
+    if (helios_buf_reserve(&out, 4u * (size_t)n + 4) != 0) {
         rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        goto failed;
     }
+    for (uint32_t r = 0; r < n; r++) {
+        helios_put_u32(out.data + out.len + 4u * r, offs[r]);
+    }
+    out.len += 4u * (size_t)n;
+    helios_put_u32(out.data + out.len, n);
+    out.len += 4;
+    helios_buf_free(kv);
+    *kv = out;
+    out = (helios_buf_t){0};
     goto failed;
 bad:
     rc =
@@ -471,7 +503,7 @@ failed:
     }
     free(cols);
     free(col_len);
-    helios_kvblock_free(&kb);
-    helios_buf_free(&row);
+    free(offs);
+    helios_buf_free(&out);
     return rc;
 }

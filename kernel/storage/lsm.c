@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "storage/db.h"
 
@@ -574,6 +575,22 @@ void helios_lsm_stats(helios_lsm_t *db, uint32_t tree_id, helios_lsm_stats_t *ou
 
 /* ---- open / close ---- */
 
+uint64_t helios_lsm_default_cache_bytes(void)
+{
+    /* like a database's buffer pool sized from RAM: 1/8 of physical memory, at least 64 MiB
+       (small machines) and at most 4 GiB (the OS page cache holds the compressed files too) */
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+    uint64_t c = ram / 8;
+    if (c < (64u << 20)) {
+        c = 64u << 20;
+    }
+    if (c > (4ull << 30)) {
+        c = 4ull << 30;
+    }
+    return c;
+}
+
 int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, helios_err_t *err)
 {
     if (opts == NULL || opts->tier_vt == NULL || opts->tier == NULL) {
@@ -610,7 +627,10 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     pthread_cond_init(&db->bg_cv, NULL);
     pthread_cond_init(&db->done_cv, NULL);
     atomic_init(&db->next_file_no, 1);
-    db->cache = helios_cache_new(db->o.block_cache_bytes ? db->o.block_cache_bytes : 64u << 20);
+    if (db->o.block_cache_bytes == 0) {
+        db->o.block_cache_bytes = helios_lsm_default_cache_bytes();
+    }
+    db->cache = helios_cache_new(db->o.block_cache_bytes);
     if (db->cache == NULL) {
         rc = helios_storage_err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
         goto failed;

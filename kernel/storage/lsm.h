@@ -53,7 +53,7 @@ typedef struct helios_lsm_options {
     uint32_t no_sync;            /* 1: commits return before fsync (never the default) */
     /* ---- appended by the storage engine ---- */
     uint32_t reserved;
-    uint64_t block_cache_bytes; /* 0: 64 MiB of decoded blocks */
+    uint64_t block_cache_bytes; /* 0: helios_lsm_default_cache_bytes() of decoded blocks */
     /* column encoder (HELIOS_CODEC_CAP_COLUMN) for the column chunks of ROWS trees' units:
        used for every chunk it accepts (estimate not HELIOS_DECLINED), the byte codec
        otherwise; NULL: byte codec only. A stand-in until the adaptive selector exists. */
@@ -65,6 +65,8 @@ typedef struct helios_lsm_options {
    flush and compaction threads. A corrupt record in the middle of the WAL refuses to open with
    HELIOS_ERR_WAL_CORRUPTED naming segment and offset; a torn tail is truncated. */
 int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, helios_err_t *err);
+/* The default block cache size (appended): 1/8 of physical memory, between 64 MiB and 4 GiB. */
+uint64_t helios_lsm_default_cache_bytes(void);
 /* close: flush nothing extra (the WAL is durable), stop threads, free. NULL is a no-op. */
 void helios_lsm_close(helios_lsm_t *db);
 
