@@ -213,6 +213,11 @@ int32_t lsm_manifest_load(helios_lsm_t *db, helios_err_t *err)
     rd32(&r);
     atomic_store(&db->next_file_no, rd64(&r));
     db->manifest_last_seq = rd64(&r);
+    /* blocks store seq << 8 | type in 64 bits, and file numbers count up one per flush or
+       compaction: values this large are corruption, and would wrap on the next increment */
+    if (atomic_load(&db->next_file_no) >= (1ull << 56) || db->manifest_last_seq >= (1ull << 56)) {
+        r.bad = 1;
+    }
     uint32_t n = rd32(&r);
     for (uint32_t i = 0; i < n && !r.bad; i++) {
         uint32_t id = rd32(&r);
