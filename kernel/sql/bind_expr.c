@@ -1342,6 +1342,78 @@ int expr_has_agg(const expr_t *e)
     return 0;
 }
 
+static int32_t remap_plan(bind_ctx_t *bc, scope_t *q, plan_t *p);
+
+/* inside a correlated subquery evaluated after grouping: a column of query level q becomes a
+   reference to its group slot; a column that is not grouped is a grouping error */
+static int32_t remap_expr(bind_ctx_t *bc, scope_t *q, expr_t *e)
+{
+    if (e == NULL) return 0;
+    if (e->kind == E_COL && e->depth == q->depth) {
+        for (uint32_t g = 0; g < q->n_groups; g++) {
+            expr_t *k = q->groups[g];
+            if (k->kind == E_COL && k->depth == q->depth && k->idx == e->idx) {
+                e->idx = g;
+                return 0;
+            }
+        }
+        return bind_err_pos(bc, e->location, HELIOS_ERR_GROUPING_ERROR,
+                            "subquery uses ungrouped column from outer query");
+    }
+    if (e->kind == E_SUBQ && e->sub != NULL) {
+        int32_t rc = remap_plan(bc, q, e->sub);
+        if (rc != 0) return rc;
+    }
+    if (e->kind == E_AGG && e->agg != NULL) {
+        int32_t rc;
+        if ((rc = remap_expr(bc, q, e->agg->arg)) != 0) return rc;
+        if ((rc = remap_expr(bc, q, e->agg->arg2)) != 0) return rc;
+        if ((rc = remap_expr(bc, q, e->agg->filter)) != 0) return rc;
+    }
+    for (uint32_t i = 0; i < e->n_args; i++) {
+        int32_t rc = remap_expr(bc, q, e->args[i]);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+static int32_t remap_list(bind_ctx_t *bc, scope_t *q, expr_t **l, uint32_t n)
+{
+    for (uint32_t i = 0; l != NULL && i < n; i++) {
+        int32_t rc = remap_expr(bc, q, l[i]);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+static int32_t remap_plan(bind_ctx_t *bc, scope_t *q, plan_t *p)
+{
+    if (p == NULL) return 0;
+    int32_t rc;
+    if ((rc = remap_expr(bc, q, p->filter)) != 0) return rc;
+    if ((rc = remap_list(bc, q, p->exprs, p->n_exprs)) != 0) return rc;
+    if ((rc = remap_list(bc, q, p->lkeys, p->n_keys)) != 0) return rc;
+    if ((rc = remap_list(bc, q, p->rkeys, p->n_keys)) != 0) return rc;
+    if (p->tab != NULL && (rc = remap_list(bc, q, p->pk_eq, p->pk_eq ? p->tab->n_pk : 0)) != 0) return rc;
+    if ((rc = remap_list(bc, q, p->lo, p->n_lo)) != 0) return rc;
+    if ((rc = remap_list(bc, q, p->hi, p->n_hi)) != 0) return rc;
+    if ((rc = remap_list(bc, q, p->idx_eq, p->n_idx_eq)) != 0) return rc;
+    for (uint32_t r = 0; p->rows != NULL && r < p->n_rows; r++) {
+        if (p->rows[r] != NULL && (rc = remap_list(bc, q, p->rows[r], p->width)) != 0) return rc;
+    }
+    for (uint32_t a = 0; p->aggs != NULL && a < p->n_aggs; a++) {
+        agg_def_t *ag = p->aggs[a];
+        if ((rc = remap_expr(bc, q, ag->arg)) != 0) return rc;
+        if ((rc = remap_expr(bc, q, ag->arg2)) != 0) return rc;
+        if ((rc = remap_expr(bc, q, ag->filter)) != 0) return rc;
+        if ((rc = remap_list(bc, q, ag->order, ag->n_order)) != 0) return rc;
+    }
+    if ((rc = remap_expr(bc, q, p->limit)) != 0) return rc;
+    if ((rc = remap_expr(bc, q, p->offset)) != 0) return rc;
+    if ((rc = remap_plan(bc, q, p->l)) != 0) return rc;
+    return remap_plan(bc, q, p->r);
+}
+
 /* replace group-key subtrees and aggregates by references into the aggregate output row
    [group keys..., aggregates...]; a bare column of this level left over is a grouping error */
 int32_t agg_rewrite(bind_ctx_t *bc, scope_t *q, expr_t **ep)
@@ -1392,7 +1464,12 @@ int32_t agg_rewrite(bind_ctx_t *bc, scope_t *q, expr_t **ep)
                             "aggregate function", cn);
     }
     if (e->kind == E_SUBQ) {
-        /* a correlated subquery after grouping may only see grouped columns; checked loosely */
+        /* evaluated on the aggregate row: its references to this level's columns must name
+           grouped columns and read them from the group slots */
+        if (e->correlated) {
+            int32_t rc = remap_plan(bc, q, e->sub);
+            if (rc != 0) return rc;
+        }
         for (uint32_t i = 0; i < e->n_args; i++) {
             int32_t rc = agg_rewrite(bc, q, &e->args[i]);
             if (rc != 0) return rc;

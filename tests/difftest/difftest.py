@@ -195,7 +195,7 @@ class Gen:
         r = self.r
         t = r.choice(self.tables)
         u = r.choice(self.tables)
-        kind = r.randint(0, 11)
+        kind = r.randint(0, 13)
         if kind <= 1:
             cols = self.select_list("x")
             q = "SELECT %s FROM %s x WHERE %s" % (", ".join(cols), t, self.pred("x"))
@@ -246,8 +246,33 @@ class Gen:
         elif kind == 10:
             q = "SELECT x.id, %s FROM %s x ORDER BY x.id LIMIT %d" % (self.any_expr("x"), t, r.randint(1, 20))
             return q, True
-        else:
+        elif kind == 11:
             q = "SELECT DISTINCT %s FROM %s x" % (self.int_expr("x"), t)
+        elif kind == 12:
+            # NULL-sensitive subquery forms
+            q = r.choice([
+                "SELECT x.id FROM %(t)s x WHERE x.a %(op)s ANY (SELECT y.b FROM %(u)s y WHERE y.id < %(k)d)",
+                "SELECT x.id FROM %(t)s x WHERE x.a %(op)s ALL (SELECT y.b FROM %(u)s y WHERE y.id < %(k)d)",
+                "SELECT x.id, x.a NOT IN (SELECT y.b FROM %(u)s y) FROM %(t)s x",
+                "SELECT x.id, x.a IN (SELECT y.b FROM %(u)s y WHERE y.b IS NOT NULL) FROM %(t)s x",
+                "SELECT x.a, count(*) FROM %(t)s x GROUP BY x.a HAVING count(*) > (SELECT count(*) FROM %(u)s y WHERE y.a = x.a)",
+                "SELECT x.id FROM %(t)s x WHERE (SELECT count(*) FROM %(u)s y WHERE y.b = x.b) > 1",
+                "SELECT max(x.a) - min(x.b), count(DISTINCT x.c), sum(x.d) / NULLIF(count(*), 0) FROM %(t)s x",
+                "SELECT x.a, x.b FROM %(t)s x UNION SELECT y.b, y.a FROM %(u)s y ORDER BY 1 NULLS FIRST, 2 NULLS FIRST",
+                "SELECT x.c, count(*) FROM %(t)s x GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT 3",
+                "SELECT x.id * 100000 * 100000 FROM %(t)s x",
+                "SELECT x.a::smallint * 10000 FROM %(t)s x",
+                "SELECT x.c || '%%' LIKE x.c FROM %(t)s x",
+                "SELECT round(x.d, 1), round(x.e::numeric, 2), x.d::int, (x.d * 3)::numeric(10,1) FROM %(t)s x",
+                "SELECT x.id FROM %(t)s x LEFT JOIN %(u)s y ON x.a = y.a AND y.b > 2 WHERE y.id IS NULL",
+                "SELECT x.id, y.id FROM %(t)s x JOIN %(u)s y USING (a) WHERE x.b < y.b",
+                "SELECT COALESCE(x.c, y.c), x.id FROM %(t)s x FULL JOIN %(u)s y ON x.id = y.id + 5",
+                "SELECT x.a, sum(x.b) FROM %(t)s x GROUP BY ROLLUP_X",
+            ]).replace("GROUP BY ROLLUP_X", "GROUP BY x.a") % {"t": t, "u": u, "op": r.choice(["=", "<>", "<", ">="]),
+                                                              "k": r.randint(0, 20)}
+        else:
+            q = "SELECT x.id, CASE WHEN x.a > 0 THEN x.c WHEN x.a < 0 THEN NULL ELSE 'zero' END, " \
+                "x.d BETWEEN x.a AND x.b FROM %s x WHERE x.c IS DISTINCT FROM 'x'" % t
         return q, False
 
 
