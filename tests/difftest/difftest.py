@@ -195,7 +195,7 @@ class Gen:
         r = self.r
         t = r.choice(self.tables)
         u = r.choice(self.tables)
-        kind = r.randint(0, 13)
+        kind = r.randint(0, 14)
         if kind <= 1:
             cols = self.select_list("x")
             q = "SELECT %s FROM %s x WHERE %s" % (", ".join(cols), t, self.pred("x"))
@@ -248,6 +248,20 @@ class Gen:
             return q, True
         elif kind == 11:
             q = "SELECT DISTINCT %s FROM %s x" % (self.int_expr("x"), t)
+        elif kind == 14:
+            # data changes: both sides must change the same rows the same way
+            q = r.choice([
+                "UPDATE %(t)s SET a = %(ie)s WHERE %(p)s RETURNING id, a",
+                "UPDATE %(t)s SET c = upper(c), d = d + 1 WHERE %(p)s RETURNING id, c, d",
+                "DELETE FROM %(t)s WHERE %(p)s RETURNING id",
+                "INSERT INTO %(t)s (id, a, b, c) SELECT id + %(off)d, b, a, c FROM %(u)s WHERE %(pu)s "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                "INSERT INTO %(t)s (id, a) VALUES (%(k)d, %(k)d) ON CONFLICT (id) DO UPDATE SET a = "
+                "excluded.a + 1 RETURNING id, a",
+                "UPDATE %(t)s x SET b = y.a FROM %(u)s y WHERE x.id = y.id AND %(pu2)s RETURNING x.id, x.b",
+            ]) % {"t": t, "u": u, "ie": self.int_expr(t), "p": self.pred(t).replace(t + ".", ""),
+                  "off": r.choice([0, 100, 1000]), "pu": self.pred(u), "k": r.randint(1, 60),
+                  "pu2": self.pred("y")}
         elif kind == 12:
             # NULL-sensitive subquery forms
             q = r.choice([
