@@ -176,8 +176,7 @@ static const cfg_hook_t base_hooks[] = {
     {&listener_fields[LF_PORT], &key_port},        {&listener_fields[LF_AUTH], &key_auth},
     {&listener_fields[LF_MAXMSG], &key_maxmsg},    {&listener_fields[LF_TIMEOUT], &key_timeout},
     {&storage_fields[SF_MEMTABLE], &key_memtable}, {&storage_fields[SF_SYNC], &key_sync},
-    {&storage_fields[SF_CACHE], &key_cache},
-    {&top_fields_pass1[TF_MAXCONN], &key_maxconn},
+    {&storage_fields[SF_CACHE], &key_cache},       {&top_fields_pass1[TF_MAXCONN], &key_maxconn},
 };
 #define N_BASE_HOOKS (sizeof(base_hooks) / sizeof(base_hooks[0]))
 
