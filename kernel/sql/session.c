@@ -476,6 +476,78 @@ static int is_txn_end(stmt_plan_t *sp)
            k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO;
 }
 
+static int is_txn_stmt(stmt_plan_t *sp)
+{
+    return sp->kind == S_UTILITY && sp->node->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT;
+}
+
+/* the implicit transaction of an extended-protocol batch (see helios_session_api_t.sync) */
+static void implicit_begin(helios_session_t *s)
+{
+    txn_t *t = &s->txn;
+    const char *d = sess_get_setting(s, "default_transaction_isolation");
+    t->active = 1;
+    t->failed = 0;
+    t->read_only = 0;
+    t->iso = d == NULL ? 0 : strstr(d, "serializable") ? 2 : strstr(d, "repeatable") ? 1 : 0;
+    s->implicit = 1;
+    s->implicit_n = 0;
+}
+
+/* commit (ok and not failed) or roll back the implicit transaction */
+static int32_t implicit_end(helios_session_t *s, int ok, helios_err_t *err)
+{
+    int32_t rc = 0;
+    if (!s->implicit) return 0;
+    s->implicit = 0;
+    s->implicit_n = 0;
+    if (ok && !s->txn.failed) {
+        rc = txn_commit(s, err);
+    } else {
+        txn_abort(s);
+    }
+    s->txn.active = 0;
+    s->txn.failed = 0;
+    s->txn.read_only = 0;
+    return rc;
+}
+
+/* a transaction statement inside the implicit transaction, as PostgreSQL: BEGIN makes the
+   batch so far an explicit block; COMMIT / ROLLBACK warn and end it; savepoints need a block */
+static int32_t implicit_txn_stmt(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *sink,
+                                 helios_err_t *err)
+{
+    uint32_t k = sp->node->transaction_stmt->kind;
+    if (k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN ||
+        k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START) {
+        s->implicit = 0;
+        s->txn.active = 0; /* BEGIN opens the block over the batch's write set */
+        return 0;
+    }
+    if (k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT ||
+        k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK) {
+        helios_err_t w = HELIOS_ERR_INIT;
+        w.severity = HELIOS_SEV_WARNING;
+        w.code = HELIOS_ERR_NO_ACTIVE_SQL_TRANSACTION;
+        snprintf(w.message, sizeof w.message, "there is no transaction in progress");
+        if (sink != NULL && sink->notice != NULL) sink->notice(sink->ctx, &w);
+        s->implicit = 0; /* the statement itself commits / rolls back */
+        s->implicit_n = 0;
+        return 0;
+    }
+    if (k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT ||
+        k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE ||
+        k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO) {
+        const char *what = k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT ? "SAVEPOINT"
+                           : k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE
+                               ? "RELEASE SAVEPOINT"
+                               : "ROLLBACK TO SAVEPOINT";
+        return sql_err(err, HELIOS_ERR_NO_ACTIVE_SQL_TRANSACTION,
+                       "%s can only be used in transaction blocks", what);
+    }
+    return 0;
+}
+
 /* "<prefix><n>" without printf (on the path of every statement) */
 static void make_tag(char *tag, const char *prefix, uint64_t n)
 {
@@ -610,7 +682,8 @@ int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
     }
     if (sp->kind == S_UTILITY) {
         tagbuf[0] = '\0';
-        rc = exec_utility(s, sp, sink, &tag, tagbuf, err);
+        rc = s->implicit && is_txn_stmt(sp) ? implicit_txn_stmt(s, sp, sink, err) : 0;
+        if (rc == 0) rc = exec_utility(s, sp, sink, &tag, tagbuf, err);
         if (rc == 0 && sp->node->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
             rc = finish_stmt(s, rc, 1, err);
         } else if (rc != 0) {
@@ -794,7 +867,7 @@ static int32_t api_auth_lookup(helios_engine_t *eng, const char *user, char *buf
     return rc;
 }
 
-static int32_t api_query(helios_session_t *s, const char *sql, uint32_t len,
+static int32_t query_run(helios_session_t *s, const char *sql, uint32_t len,
                          const helios_sink_t *sink, helios_err_t *err)
 {
     cached_q_t *cq;
@@ -824,6 +897,20 @@ static int32_t api_query(helios_session_t *s, const char *sql, uint32_t len,
         }
     }
     sess_release_cached(s, cq);
+    return rc;
+}
+
+/* a simple query inside an extended batch joins its implicit transaction and ends it, as
+   PostgreSQL's simple query commits at its end */
+static int32_t api_query(helios_session_t *s, const char *sql, uint32_t len,
+                         const helios_sink_t *sink, helios_err_t *err)
+{
+    int32_t rc = query_run(s, sql, len, sink, err);
+    if (s->implicit) {
+        helios_err_t e2 = HELIOS_ERR_INIT;
+        int32_t rc2 = implicit_end(s, rc == 0, rc == 0 ? err : &e2);
+        if (rc == 0) rc = rc2;
+    }
     return rc;
 }
 
@@ -1066,6 +1153,10 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
                            "current transaction is aborted, commands ignored until end of "
                            "transaction block");
         }
+        if (s->sync_mode && !s->txn.active && sp->kind != S_EMPTY && !is_txn_stmt(sp)) {
+            implicit_begin(s);
+        }
+        if (s->implicit) s->implicit_n++;
         if (sp->kind == S_UTILITY || sp->kind == S_EMPTY) {
             /* utility statements run through the simple path; describe is the protocol's */
             helios_sink_t sk = *sink;
@@ -1113,9 +1204,14 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
         for (int attempt = 0;; attempt++) {
             rc = run_plan(s, sp, &p->ar, p->params, p->n_params, &p->rows, p->tag, err);
             rc = finish_stmt(s, rc, sp->kind != S_SELECT, err);
-            if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && !s->txn.active && s->txn.iso == 0 &&
-                attempt < 20)
-                continue;
+            if (rc == HELIOS_ERR_SERIALIZATION_FAILURE && s->txn.iso == 0 && attempt < 20) {
+                if (!s->txn.active) continue;
+                if (s->implicit && s->implicit_n == 1) {
+                    /* the batch's first statement: nothing else to lose, run it again */
+                    s->txn.failed = 0;
+                    continue;
+                }
+            }
             break;
         }
         if (rc != 0) return rc;
@@ -1146,8 +1242,14 @@ static void api_portal_close(helios_portal_t *p)
 
 static uint32_t api_txn_status(helios_session_t *s)
 {
-    if (!s->txn.active) return 'I';
+    if (!s->txn.active || s->implicit) return 'I';
     return s->txn.failed ? 'E' : 'T';
+}
+
+static int32_t api_sync(helios_session_t *s, helios_err_t *err)
+{
+    s->sync_mode = 1;
+    return implicit_end(s, 1, err);
 }
 
 static const char *api_param_get(helios_session_t *s, const char *name)
@@ -1195,6 +1297,7 @@ static const helios_session_api_t sql_api = {
     .backend_key = api_backend_key,
     .cancel = api_cancel,
     .value_encode = value_encode_impl,
+    .sync = api_sync,
 };
 
 const helios_session_api_t *helios_sql_session_api(void)

@@ -500,6 +500,12 @@ struct helios_session {
     arena_t qar; /* per-statement arena */
     helios_buf_t getbuf; /* reused by point reads */
     uint64_t last_insert_id;
+    /* extended protocol (helios_session_api_t.sync): once the protocol has called sync, the
+       Executes between two Syncs outside a transaction block run in one implicit transaction
+       (txn.active with `implicit` set), committed or rolled back by the next sync */
+    uint32_t sync_mode;
+    uint32_t implicit;
+    uint32_t implicit_n; /* statements run in the implicit transaction */
 };
 
 struct helios_stmt {

@@ -548,7 +548,7 @@ NO_HOLE(helios_session_opts_t, options, client_addr);
 NO_TAIL(helios_session_opts_t, client_addr);
 
 /* helios_session_api_t (helios/session.h) */
-PIN_SIZE_AT_LEAST(helios_session_api_t, 136);
+PIN_SIZE_AT_LEAST(helios_session_api_t, 144);
 PIN_OFFSET(helios_session_api_t, size, 0);
 PIN_OFFSET(helios_session_api_t, reserved, 4);
 PIN_OFFSET(helios_session_api_t, open, 8);
@@ -567,6 +567,7 @@ PIN_OFFSET(helios_session_api_t, param_get, 104);
 PIN_OFFSET(helios_session_api_t, backend_key, 112);
 PIN_OFFSET(helios_session_api_t, cancel, 120);
 PIN_OFFSET(helios_session_api_t, value_encode, 128);
+PIN_OFFSET(helios_session_api_t, sync, 136);
 NO_HOLE(helios_session_api_t, size, reserved);
 NO_HOLE(helios_session_api_t, reserved, open);
 NO_HOLE(helios_session_api_t, open, close);
@@ -584,7 +585,8 @@ NO_HOLE(helios_session_api_t, txn_status, param_get);
 NO_HOLE(helios_session_api_t, param_get, backend_key);
 NO_HOLE(helios_session_api_t, backend_key, cancel);
 NO_HOLE(helios_session_api_t, cancel, value_encode);
-NO_TAIL(helios_session_api_t, value_encode);
+NO_HOLE(helios_session_api_t, value_encode, sync);
+NO_TAIL(helios_session_api_t, sync);
 
 /* helios_sqlstate_info_t (helios/sqlstate.h) */
 PIN_SIZE_EXACT(helios_sqlstate_info_t, 24);

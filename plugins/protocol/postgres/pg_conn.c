@@ -98,6 +98,24 @@ static void pg_sink_notice_fwd(pg_conn_t *c, const helios_err_t *notice)
     pg_send_fields(c, 'N', notice, notice->severity != 0 ? notice->severity : HELIOS_SEV_NOTICE);
 }
 
+int32_t pg_sync_session(pg_conn_t *c)
+{
+    /* commit (after an error: roll back) the implicit transaction of the Executes since the
+       previous Sync; a failed commit is reported before ReadyForQuery */
+    if (c->session == NULL || !HELIOS_VT_HAS(helios_session_api_t, c->api, sync)) {
+        return 0;
+    }
+    helios_err_t err = HELIOS_ERR_INIT;
+    int32_t rc = c->api->sync(c->session, &err);
+    if (rc > 0) {
+        if (err.code == 0) {
+            err.code = rc;
+        }
+        pg_send_error(c, &err, 0);
+    }
+    return rc;
+}
+
 void pg_send_ready(pg_conn_t *c)
 {
     uint32_t st = 'I';
@@ -650,6 +668,7 @@ static int32_t pg_startup(pg_conn_t *c, int fd)
     pg_out_i32(c, (int32_t)pid);
     pg_out_i32(c, (int32_t)secret);
     pg_out_end(c);
+    (void)pg_sync_session(c); /* tells the engine this protocol marks Syncs (nothing ran) */
     pg_send_ready(c);
     ret = pg_flush(c) == 0 ? 1 : 0;
 done:
@@ -753,6 +772,9 @@ static void pg_loop(pg_conn_t *c)
             break;
         case 'S':
             c->skip_to_sync = 0;
+            if (pg_sync_session(c) != 0 && c->io_failed) {
+                return;
+            }
             if (c->api->txn_status(c->session) == 'I') {
                 pg_ext_close_all_portals(c); /* the implicit transaction ended */
             }

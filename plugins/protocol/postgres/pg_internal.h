@@ -273,6 +273,8 @@ void pg_send_error(pg_conn_t *c, const helios_err_t *err, uint32_t severity);
 void pg_send_errorf(pg_conn_t *c, uint32_t severity, int32_t code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void pg_send_ready(pg_conn_t *c);
+/* pg_sync_session: the client sent Sync: the session API's sync (when present), its error sent */
+int32_t pg_sync_session(pg_conn_t *c);
 void pg_sink_send_notice(pg_conn_t *c, const helios_err_t *notice);
 void pg_sink_send_param(pg_conn_t *c, const char *name, const char *value);
 int32_t pg_plugin_detect(const uint8_t *buf, uint32_t len);

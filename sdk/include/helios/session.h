@@ -215,6 +215,21 @@ typedef struct helios_session_api {
     int32_t (*value_encode)(helios_session_t *s, const helios_value_t *v, uint32_t format,
                             uint8_t *buf, uint32_t cap, uint32_t *len);
     /* ---- ABI 1.0 ends here ---- */
+
+    /* sync: the client sent Sync (extended query protocol). Called by the protocol, on the
+       session's thread, at every Sync (before it reads txn_status for ReadyForQuery) and once
+       right after open (the startup's ReadyForQuery), which tells the engine that this
+       protocol marks Syncs. From then on, the Executes since the previous Sync that ran
+       outside a transaction block form one implicit transaction, as in PostgreSQL: sync
+       commits it, or rolls it back when one of them failed (an error rolls back the earlier
+       ones of the batch). BEGIN inside the batch turns it into an explicit transaction block;
+       COMMIT / ROLLBACK inside it end it (with PostgreSQL's "there is no transaction in
+       progress" warning). A no-op inside an explicit transaction block or when nothing ran.
+       Returns 0, or the commit's error (e.g. 40001), after which the transaction is rolled
+       back; the protocol reports it before ReadyForQuery. Optional (NULL: each Execute
+       outside a block commits on its own). */
+    int32_t (*sync)(helios_session_t *s, helios_err_t *err);
+    /* ---- ABI 1.1 ends here ---- */
 } helios_session_api_t;
 
 #ifdef __cplusplus
