@@ -727,6 +727,73 @@ int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
 }
 
 /* ---------------- session API ---------------- */
+/* name=value (from "-c name=value" or "--name=value"): '-' in the name is '_', as PostgreSQL */
+static int32_t apply_option_kv(helios_session_t *s, char *kv, int dashes, helios_err_t *err)
+{
+    char *eq = strchr(kv, '=');
+    if (eq == NULL) {
+        return sql_err(err, HELIOS_ERR_SYNTAX_ERROR, "%s%s requires a value", dashes ? "--" : "-c ",
+                       kv);
+    }
+    *eq = '\0';
+    for (char *q = kv; *q; q++) {
+        if (*q == '-') *q = '_';
+    }
+    sess_set_setting(s, kv, eq + 1, NULL);
+    return 0;
+}
+
+/* the startup packet's "options", split as PostgreSQL's pg_split_opts does: white space
+   separates words, a backslash takes the next character literally ("-c datestyle=ISO,\ DMY");
+   then "-c name=value" / "-cname=value" / "--name=value" set the session's settings */
+static int32_t sess_apply_options(helios_session_t *s, const char *options, helios_err_t *err)
+{
+    int32_t rc = 0;
+    size_t n = strlen(options);
+    char *buf = malloc(n + 1);
+    char **words = malloc(sizeof(char *) * (n / 2 + 2));
+    uint32_t nw = 0;
+    if (buf == NULL || words == NULL) {
+        rc = sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        goto failed;
+    }
+    const char *p = options;
+    char *o = buf;
+    for (;;) {
+        while (isspace((unsigned char)*p)) p++;
+        if (*p == '\0') break;
+        words[nw++] = o;
+        while (*p != '\0' && !isspace((unsigned char)*p)) {
+            if (*p == '\\' && p[1] != '\0') p++;
+            *o++ = *p++;
+        }
+        *o++ = '\0';
+    }
+    for (uint32_t i = 0; i < nw && rc == 0; i++) {
+        char *w = words[i];
+        if (strcmp(w, "-c") == 0 && i + 1 < nw) {
+            rc = apply_option_kv(s, words[++i], 0, err);
+        } else if (strncmp(w, "-c", 2) == 0 && w[2] != '\0') {
+            rc = apply_option_kv(s, w + 2, 0, err);
+        } else if (strncmp(w, "--", 2) == 0 && w[2] != '\0') {
+            rc = apply_option_kv(s, w + 2, 1, err);
+        } else if (strcmp(w, "-c") == 0) {
+            /* a -c without its argument (other server switches are ignored) */
+            rc = sql_err(err, HELIOS_ERR_SYNTAX_ERROR,
+                         "invalid command-line argument for server process: %s", w);
+            if (err != NULL) {
+                snprintf(err->hint, sizeof err->hint,
+                         "Try \"postgres --help\" for more information.");
+            }
+        }
+    }
+failed:
+    free(words);
+    free(buf);
+    return rc;
+}
+
+
 static int32_t api_open(helios_engine_t *eng, const helios_session_opts_t *opts,
                         helios_session_t **out, helios_err_t *err)
 {
@@ -754,47 +821,19 @@ static int32_t api_open(helios_engine_t *eng, const helios_session_opts_t *opts,
         }
     }
     sess_set_setting(s, "session_authorization", user, NULL);
+    /* as PostgreSQL: the options first, then the startup packet's own settings win */
+    int32_t orc = 0;
+    if (opts != NULL && opts->options != NULL) orc = sess_apply_options(s, opts->options, err);
     if (opts != NULL && opts->application_name != NULL) {
         sess_set_setting(s, "application_name", opts->application_name, NULL);
     }
-    if (opts != NULL && opts->options != NULL) {
-        /* "-c name=value" pairs */
-        const char *p = opts->options;
-        while (*p) {
-            while (*p == ' ') p++;
-            if (strncmp(p, "-c", 2) == 0) {
-                p += 2;
-                while (*p == ' ') p++;
-                const char *kv = p;
-                while (*p && *p != ' ') p++;
-                char buf[256];
-                snprintf(buf, sizeof buf, "%.*s", (int)(p - kv), kv);
-                char *eq = strchr(buf, '=');
-                if (eq != NULL) {
-                    *eq = '\0';
-                    sess_set_setting(s, buf, eq + 1, NULL);
-                }
-            } else if (strncmp(p, "--", 2) == 0) {
-                const char *kv = p + 2;
-                while (*p && *p != ' ') p++;
-                char buf[256];
-                snprintf(buf, sizeof buf, "%.*s", (int)(p - kv), kv);
-                char *eq = strchr(buf, '=');
-                if (eq != NULL) {
-                    *eq = '\0';
-                    sess_set_setting(s, buf, eq + 1, NULL);
-                }
-            } else {
-                while (*p && *p != ' ') p++;
-            }
-        }
-    }
-    if (opts != NULL && opts->database != NULL && opts->database[0] != '\0' &&
-        strcmp(opts->database, "helios") != 0 && strcmp(opts->database, "postgres") != 0 &&
-        strcmp(opts->database, user) != 0) {
+    if (orc != 0 || (opts != NULL && opts->database != NULL && opts->database[0] != '\0' &&
+                     strcmp(opts->database, "helios") != 0 &&
+                     strcmp(opts->database, "postgres") != 0 && strcmp(opts->database, user) != 0)) {
         /* one database per engine: any other name is unknown */
-        int32_t rc = sql_err(err, HELIOS_ERR_INVALID_CATALOG_NAME, "database \"%s\" does not exist",
-                             opts->database);
+        int32_t rc = orc != 0 ? orc
+                              : sql_err(err, HELIOS_ERR_INVALID_CATALOG_NAME,
+                                        "database \"%s\" does not exist", opts->database);
         for (uint32_t i = 0; i < s->n_settings; i++) {
             free(s->settings[i].name);
             free(s->settings[i].value);
