@@ -40,6 +40,7 @@ typedef struct tlist {
     expr_t **e;
     out_col_t *c;
     uint32_t n, cap;
+    uint32_t no_rows; /* a set-returning target that returns no row (pg_partition_ancestors) */
 } tlist_t;
 
 static void tl_add(bind_ctx_t *bc, tlist_t *t, expr_t *e, const char *name)
@@ -114,6 +115,28 @@ static int32_t expand_targets(bind_ctx_t *bc, scope_t *q, PgQuery__Node **tl, si
             continue;
         }
         expr_t *e;
+        if (v->node_case == PG_QUERY__NODE__NODE_FUNC_CALL && v->func_call->n_args == 1 &&
+            v->func_call->n_funcname >= 1 &&
+            pn_str(v->func_call->funcname[v->func_call->n_funcname - 1]) != NULL &&
+            strcmp(pn_str(v->func_call->funcname[v->func_call->n_funcname - 1]),
+                   "pg_partition_ancestors") == 0) {
+            /* pg_partition_ancestors(regclass), a set-returning function: the relation and its
+               ancestors when it is a partition or partitioned, else no row; HeliosDB has no
+               partitioning, so no row (psql's \d appends the table itself with UNION ALL) */
+            if ((rc = bind_expr(bc, q, v->func_call->args[0], &e)) != 0) return rc;
+            if (!val_is_int(e->type)) {
+                /* a relation name, as a regclass argument */
+                if ((rc = coerce_to(bc, &e, HELIOS_OID_TEXT, -1, 1)) != 0) return rc;
+                expr_t *f = mk_cast(bc->a, e, HELIOS_OID_OID, -1);
+                f->kind = E_FUNC;
+                f->fn = func_lookup("__regclass_in", 1);
+                e = f;
+            }
+            if ((rc = coerce_to(bc, &e, HELIOS_OID_OID, -1, 0)) != 0) return rc;
+            out->no_rows = 1;
+            tl_add(bc, out, e, rt->name != NULL && rt->name[0] ? rt->name : "pg_partition_ancestors");
+            continue;
+        }
         if ((rc = bind_expr(bc, q, v, &e)) != 0) return rc;
         if (e->type == HELIOS_OID_UNKNOWN || e->type == T_NULL) {
             if ((rc = coerce_to(bc, &e, HELIOS_OID_TEXT, -1, 0)) != 0) return rc;
@@ -399,6 +422,14 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
     uint32_t saved_ok = bc->agg_ok;
     bc->agg_ok = 1;
     if ((rc = expand_targets(bc, q, sel->target_list, sel->n_target_list, &tl)) != 0) goto done;
+    if (tl.no_rows) {
+        val_t no = {.t = HELIOS_OID_BOOL};
+        plan_t *f = mkplan(bc->a, P_FILTER, depth);
+        f->l = p;
+        f->filter = mk_const(bc->a, &no);
+        f->width = p->width;
+        p = f;
+    }
     uint32_t n_vis = tl.n;
     /* GROUP BY */
     expr_t **groups = ar_alloc(bc->a, sizeof(expr_t *) * (sel->n_group_clause + 1));

@@ -419,9 +419,52 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
     return 0;
 }
 
+/* pg_partition_ancestors(regclass) [WITH ORDINALITY] in FROM: (relid) [, ordinality]. The
+   relation and its ancestors when it is a partition or partitioned, else no row; HeliosDB has
+   no partitioning, so it is an empty generate_series (psql's \d sends it for triggers) */
+static int32_t partition_ancestors_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction *rf,
+                                        fromst_t *fs)
+{
+    plan_t *p = mkplan(bc->a, P_SRF, q->depth);
+    p->n_exprs = 2;
+    p->exprs = ar_alloc(bc->a, sizeof(expr_t *) * 2);
+    for (int i = 0; i < 2; i++) {
+        val_t v = {.t = HELIOS_OID_INT4, .i = 1 - i};
+        p->exprs[i] = mk_const(bc->a, &v);
+    }
+    uint32_t n = rf->ordinality ? 2 : 1;
+    const char *alias = rf->alias != NULL ? rf->alias->aliasname : "pg_partition_ancestors";
+    rte_t *rt = scope_add_rte(bc, q, alias, n);
+    static const char *names[2] = {"relid", "ordinality"};
+    for (uint32_t c = 0; c < n; c++) {
+        rt->colnames[c] = (char *)(rf->alias != NULL && rf->alias->n_colnames > c
+                                       ? pn_str(rf->alias->colnames[c])
+                                       : names[c]);
+        rt->coltypes[c] = c == 0 ? HELIOS_OID_OID : HELIOS_OID_INT8;
+        rt->coltypmods[c] = -1;
+    }
+    p->base = rt->base;
+    unit_t *u = add_unit(bc, fs);
+    u->plan = p;
+    u->lo = rt->base;
+    u->hi = rt->base + n;
+    u->est = 1;
+    return 0;
+}
+
 /* generate_series(start, stop [, step]) in FROM (non-LATERAL: arguments see outer queries) */
 static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction *rf, fromst_t *fs)
 {
+    if (!rf->lateral && rf->n_functions == 1 &&
+        rf->functions[0]->node_case == PG_QUERY__NODE__NODE_LIST &&
+        rf->functions[0]->list->n_items >= 1 &&
+        rf->functions[0]->list->items[0]->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+        PgQuery__FuncCall *fc = rf->functions[0]->list->items[0]->func_call;
+        const char *name = pn_str(fc->funcname[fc->n_funcname - 1]);
+        if (name != NULL && strcmp(name, "pg_partition_ancestors") == 0 && fc->n_args == 1) {
+            return partition_ancestors_unit(bc, q, rf, fs);
+        }
+    }
     if (rf->lateral || rf->n_functions != 1 || rf->ordinality ||
         rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
         rf->functions[0]->list->n_items < 1 ||

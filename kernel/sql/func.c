@@ -1098,6 +1098,11 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     }
     if (strcmp(n, "__regclass_in") == 0 || strcmp(n, "to_regclass") == 0) {
         snprintf(buf, sizeof buf, "%.*s", (int)a[0].len, a[0].s);
+        if (n[0] == '_' && buf[0] >= '0' && buf[0] <= '9' && strspn(buf, "0123456789") == strlen(buf)) {
+            /* as PostgreSQL's regclassin: a number is taken as the oid, unchecked */
+            o->i = (int64_t)strtoull(buf, NULL, 10);
+            return 0;
+        }
         char *nm = buf, *dot = strchr(buf, '.');
         const char *sch = NULL;
         if (dot != NULL) {

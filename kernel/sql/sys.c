@@ -350,6 +350,17 @@ static void rows_type(rb_t *b)
     }
 }
 
+/* PostgreSQL's foreign keys are triggers on both tables: relhastriggers is true for them */
+static int has_fk(helios_engine_t *eng, uint32_t oid)
+{
+    for (uint32_t i = 0; i < stx_fk_count(eng); i++) {
+        stx_fk_info_t f;
+        if (!stx_fk_info(eng, i, &f)) break;
+        if (f.child_oid == oid || f.parent_oid == oid) return 1;
+    }
+    return 0;
+}
+
 static void rows_class(rb_t *b, helios_engine_t *eng)
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
@@ -376,6 +387,7 @@ static void rows_class(rb_t *b, helios_engine_t *eng)
         set_i(b, 17, t->n_cols);
         set_i(b, 18, t->n_checks);
         for (uint32_t c = 19; c <= 24; c++) set_i(b, c, c == 24);
+        set_i(b, 20, t->kind == REL_TABLE && has_fk(eng, t->oid)); /* relhastriggers */
         set_s(b, 25, "d");
         set_i(b, 26, 0);
         set_i(b, 27, 0);

@@ -102,6 +102,41 @@ SELECT count(*) AS n FROM items;
                  '"items_pkey" PRIMARY KEY, btree (id)' in out and
                  '"items_name" btree (name)' in out,
                  "\\d items prints columns and indexes (%s)" % (out + r.stderr).strip()[-400:])
+        # foreign keys: psql 15 reads them when relhastriggers, through
+        # pg_partition_ancestors (no row for a plain table) in FROM and in a select list;
+        # the expected text is PostgreSQL 15's output for the same tables
+        r = psql(srv, "-c", "CREATE TABLE fk_items (id int PRIMARY KEY, name text NOT NULL); "
+                 "CREATE TABLE fk_orders (oid int PRIMARY KEY, item int REFERENCES fk_items(id) "
+                 "ON DELETE CASCADE, qty int)")
+        ck.eq(r.returncode, 0, "tables with a foreign key (%s)" % r.stderr.strip())
+        r = psql(srv, "-c", "\\d fk_orders", "-c", "\\d fk_items")
+        ck.eq((r.stdout, r.stderr), (
+            '             Table "public.fk_orders"\n'
+            ' Column |  Type   | Collation | Nullable | Default \n'
+            '--------+---------+-----------+----------+---------\n'
+            ' oid    | integer |           | not null | \n'
+            ' item   | integer |           |          | \n'
+            ' qty    | integer |           |          | \n'
+            'Indexes:\n'
+            '    "fk_orders_pkey" PRIMARY KEY, btree (oid)\n'
+            'Foreign-key constraints:\n'
+            '    "fk_orders_item_fkey" FOREIGN KEY (item) REFERENCES fk_items(id) '
+            'ON DELETE CASCADE\n'
+            '\n'
+            '              Table "public.fk_items"\n'
+            ' Column |  Type   | Collation | Nullable | Default \n'
+            '--------+---------+-----------+----------+---------\n'
+            ' id     | integer |           | not null | \n'
+            ' name   | text    |           | not null | \n'
+            'Indexes:\n'
+            '    "fk_items_pkey" PRIMARY KEY, btree (id)\n'
+            'Referenced by:\n'
+            '    TABLE "fk_orders" CONSTRAINT "fk_orders_item_fkey" FOREIGN KEY (item) '
+            'REFERENCES fk_items(id) ON DELETE CASCADE\n'
+            '\n', ""), "\\d of tables with a foreign key prints them as PostgreSQL 15")
+        r = psql(srv, "-At", "-c", "SELECT count(*) FROM pg_partition_ancestors('fk_items')",
+                 "-c", "SELECT pg_partition_ancestors('fk_items')")
+        ck.eq((r.stdout, r.stderr), ("0\n", ""), "pg_partition_ancestors: no row for a table")
         r = psql(srv, "-A", "-c", "\\du")
         ck.check(r.returncode == 0 and "helios|Superuser" in r.stdout, "\\du lists helios")
         r = psql(srv, stdin="\\x\n\\timing\nSELECT 1 AS a, 'x' AS b;\n")
