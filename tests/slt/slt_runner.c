@@ -398,7 +398,7 @@ static int run_file(const char *path, const char *tmpl)
                 r.line = lineno;
                 r.is_query = 1;
                 snprintf(r.types, sizeof r.types, "%s", w2);
-                snprintf(r.sort, sizeof r.sort, "%s", w3[0] ? w3 : "nosort");
+                snprintf(r.sort, sizeof r.sort, "%.15s", w3[0] ? w3 : "nosort");
                 continue;
             }
             continue; /* unknown control line */
