@@ -581,6 +581,20 @@ uint64_t helios_lsm_default_cache_bytes(void)
        (small machines) and at most 4 GiB (the OS page cache holds the compressed files too) */
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+    /* in a container, its memory limit (cgroup v2, then v1) counts, not the host's RAM */
+    static const char *const limits[] = {"/sys/fs/cgroup/memory.max",
+                                         "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        FILE *f = fopen(limits[i], "r");
+        unsigned long long lim = 0;
+        if (f == NULL) {
+            continue;
+        }
+        if (fscanf(f, "%llu", &lim) == 1 && lim > 0 && (ram == 0 || lim < ram)) {
+            ram = lim;
+        }
+        fclose(f);
+    }
     uint64_t c = ram / 8;
     if (c < (64u << 20)) {
         c = 64u << 20;

@@ -753,6 +753,14 @@ static void test_group_commit(void)
     finish();
 }
 
+/* the default block cache: 1/8 of RAM (or of the container's limit), 64 MiB..4 GiB */
+static void test_default_cache(void)
+{
+    uint64_t c = helios_lsm_default_cache_bytes();
+    CU_ASSERT(c >= (64u << 20));
+    CU_ASSERT(c <= (4ull << 30));
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) {
@@ -775,5 +783,6 @@ int main(void)
     CU_add_test(s, "wal_corruption", test_wal_corruption);
     CU_add_test(s, "fault_enospc", test_fault_enospc);
     CU_add_test(s, "group_commit", test_group_commit);
+    CU_add_test(s, "default_cache", test_default_cache);
     return helios_test_run_cunit();
 }
