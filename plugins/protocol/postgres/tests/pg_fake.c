@@ -646,6 +646,14 @@ static uint32_t fk_txn_status(helios_session_t *s)
     return s->txn;
 }
 
+static int32_t fk_sync(helios_session_t *s, helios_err_t *err)
+{
+    (void)s;
+    (void)err;
+    __atomic_add_fetch(&fake_stats.n_syncs, 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
 static const char *fk_param_get(helios_session_t *s, const char *name)
 {
     if (strcmp(name, "server_version") == 0) {
@@ -714,6 +722,7 @@ static const helios_session_api_t fake_api = {
     .backend_key = fk_backend_key,
     .cancel = fk_cancel,
     .value_encode = fk_value_encode,
+    .sync = fk_sync,
 };
 
 const helios_session_api_t *pg_fake_api(void)

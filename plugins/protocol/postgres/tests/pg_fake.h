@@ -28,6 +28,7 @@ typedef struct pg_fake_stats {
     uint32_t cancel_pid, cancel_secret, n_cancels;
     uint64_t copy_bytes;
     char last_user[64], last_database[64], last_options[256], last_app[64];
+    uint32_t n_syncs; /* calls of the session API's sync (startup and every Sync) */
 } pg_fake_stats_t;
 
 helios_host_t *pg_fake_host(void);

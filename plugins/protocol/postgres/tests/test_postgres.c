@@ -528,12 +528,15 @@ static void test_extended_query(void)
     CU_ASSERT_EQUAL(c->type, 'C');
     cli_simple(c, 'S', NULL);
     CU_ASSERT_EQUAL(cli_until_ready(c, types, sizeof(types)), 'I');
+    uint32_t syncs = __atomic_load_n(&pg_fake_stats()->n_syncs, __ATOMIC_SEQ_CST);
     send_parse(c, "", "echo $1", 1, (const int32_t[]){23});
     send_bind(c, "", "", 1, (const char *const[]){"\0\0\1\0"}, 1, 0);
     send_execute(c, "", 0);
     cli_simple(c, 'S', NULL);
     CU_ASSERT_EQUAL(cli_until_ready(c, types, sizeof(types)), 'I');
     CU_ASSERT_STRING_EQUAL(types, "12DC");
+    /* each Sync ends the batch's implicit transaction through the session API's sync */
+    CU_ASSERT_EQUAL(__atomic_load_n(&pg_fake_stats()->n_syncs, __ATOMIC_SEQ_CST), syncs + 1);
 
     /* errors skip to Sync, then all is well again */
     send_parse(c, "", "error", 0, NULL);
