@@ -68,7 +68,7 @@ YAML
 "$heliosdb" plugins --config "$t/good.yaml" > "$t/plugins.out" 2>&1 || {
     cat "$t/plugins.out"; exit 1; }
 cat "$t/plugins.out"
-grep -Eq "^codec +rle_bytes +1\.0\.0 +1\.0 +$t/prefix/lib/heliosdb/plugins/rle_bytes\.so" \
+grep -Eq "^codec +rle_bytes +1\.0\.0 +[0-9]+\.[0-9]+ +$t/prefix/lib/heliosdb/plugins/rle_bytes\.so" \
     "$t/plugins.out" || { echo "rle_bytes is not listed"; exit 1; }
 grep -q "0 refused" "$t/plugins.out" || { echo "a plugin was refused"; exit 1; }
 
