@@ -19,6 +19,13 @@ void rs_add(arena_t *a, rowset_t *rs, val_t *row)
     rs->rows[rs->n++] = row;
 }
 
+int32_t rs_emit(exec_ctx_t *cx, rowset_t *out, val_t *row)
+{
+    if (out->sink != NULL) return out->sink->fn(cx, out->sink, row);
+    rs_add(cx->ar, out, row);
+    return 0;
+}
+
 val_t *row_new(arena_t *a, uint32_t w)
 {
     val_t *r = ar_alloc(a, sizeof(val_t) * (w ? w : 1));
@@ -35,10 +42,10 @@ int32_t exec_check_cancel(exec_ctx_t *cx)
         return sql_err(cx->err, HELIOS_ERR_QUERY_CANCELED, "canceling statement due to user request");
     }
     if (stx_check_deadline(cx) != 0) return HELIOS_ERR_QUERY_CANCELED;
-    if (cx->ar->over) {
+    if (cx->ar->over || (cx->keep_ar != NULL && cx->keep_ar->over)) {
         sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
         sql_err_detail(cx->err, "The query needed more than work_mem (%llu bytes).",
-                       (unsigned long long)cx->ar->limit);
+                       (unsigned long long)(cx->ar->over ? cx->ar : cx->keep_ar)->limit);
         return HELIOS_ERR_OUT_OF_MEMORY;
     }
     return 0;
@@ -130,8 +137,7 @@ static int32_t emit_row(exec_ctx_t *cx, plan_t *p, const uint8_t *k, uint32_t kl
         if (rc == HELIOS_AGAIN) return 0;
         if (rc != 0) return rc;
     }
-    rs_add(cx->ar, out, row);
-    return 0;
+    return rs_emit(cx, out, row);
 }
 
 static int32_t exec_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
@@ -377,7 +383,7 @@ typedef struct aggst {
     size_t n_ord, cap_ord;
 } aggst_t;
 
-static int seen_before(arena_t *a, aggst_t *s, const val_t *v)
+static int seen_before(arena_t *a, aggst_t *s, const val_t *v, int deep)
 {
     for (size_t i = 0; i < s->n_seen; i++) {
         if (val_cmp(&s->seen[i], v) == 0) return 1;
@@ -389,7 +395,7 @@ static int seen_before(arena_t *a, aggst_t *s, const val_t *v)
         s->seen = n;
         s->cap_seen = nc;
     }
-    s->seen[s->n_seen++] = *v;
+    s->seen[s->n_seen++] = deep ? *row_deep_copy(a, v, 1) : *v;
     return 0;
 }
 
@@ -408,7 +414,10 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
     val_t v;
     if ((rc = eval(cx, ag->arg, &v)) != 0) return rc;
     if (v.null && ag->fn != AGG_ARRAY_AGG) return 0;
-    if (ag->distinct && seen_before(cx->ar, s, &v)) return 0;
+    /* state outliving the row: while the input streams (exec_spill.c) cx->ar is a scratch
+       arena, so values kept go (deep-copied) to the statement arena */
+    arena_t *pa = cx->keep_ar != NULL ? cx->keep_ar : cx->ar;
+    if (ag->distinct && seen_before(pa, s, &v, cx->keep_ar != NULL)) return 0;
     if (ag->n_order > 0) {
         /* collect now, concatenate in order at the end */
         val_t *r = ar_alloc(cx->ar, sizeof(val_t) * (2 + ag->n_order));
@@ -419,9 +428,10 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
         for (uint32_t k = 0; k < ag->n_order; k++) {
             if ((rc = eval(cx, ag->order[k], &r[2 + k])) != 0) return rc;
         }
+        if (cx->keep_ar != NULL) r = row_deep_copy(pa, r, 2 + ag->n_order);
         if (s->n_ord == s->cap_ord) {
             size_t nc = s->cap_ord ? s->cap_ord * 2 : 16;
-            val_t **n = ar_alloc(cx->ar, sizeof(val_t *) * nc);
+            val_t **n = ar_alloc(pa, sizeof(val_t *) * nc);
             if (s->n_ord) memcpy(n, s->ord, sizeof(val_t *) * s->n_ord);
             s->ord = n;
             s->cap_ord = nc;
@@ -462,7 +472,7 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
     case AGG_MIN:
     case AGG_MAX:
         if (!s->have || (ag->fn == AGG_MIN ? val_cmp(&v, &s->best) < 0 : val_cmp(&v, &s->best) > 0)) {
-            s->best = v;
+            s->best = cx->keep_ar != NULL ? *row_deep_copy(pa, &v, 1) : v;
             s->have = 1;
         }
         break;
@@ -616,100 +626,138 @@ static int32_t agg_final(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s, val_t *o)
     }
 }
 
+/* hash aggregation: groups hashed on their key values */
+typedef struct grp {
+    val_t *row; /* output row: keys then aggregate results */
+    aggst_t *st;
+    uint64_t h;
+    int64_t next;
+} grp_t;
+
+typedef struct aggrun {
+    row_sink_t base;
+    plan_t *p;
+    size_t cap, n_g;
+    grp_t *g;
+    uint32_t hcap;
+    int64_t *head;
+    val_t *keys;
+    uint64_t n_in;
+} aggrun_t;
+
+/* one input row into its group */
+static int32_t agg_row(exec_ctx_t *cx, row_sink_t *sk, val_t *in)
+{
+    aggrun_t *r = (aggrun_t *)sk;
+    plan_t *p = r->p;
+    uint32_t ng = p->n_exprs, na = p->n_aggs;
+    int32_t rc;
+    cx->rows[p->depth] = in;
+    val_t *keys = r->keys;
+    uint64_t h = 0x9e37;
+    for (uint32_t k = 0; k < ng; k++) {
+        if ((rc = eval(cx, p->exprs[k], &keys[k])) != 0) return rc;
+        h = h * 31 + val_hash(&keys[k]);
+    }
+    int64_t gi = r->head[h & (r->hcap - 1)];
+    while (gi >= 0) {
+        grp_t *x = &r->g[gi];
+        int eq = x->h == h;
+        for (uint32_t k = 0; eq && k < ng; k++) {
+            if (val_cmp_sort(&x->row[k], &keys[k]) != 0) eq = 0;
+        }
+        if (eq) break;
+        gi = x->next;
+    }
+    if (gi < 0) {
+        arena_t *pa = cx->keep_ar != NULL ? cx->keep_ar : cx->ar; /* see agg_step */
+        if (r->n_g == r->cap) {
+            grp_t *ng2 = realloc(r->g, sizeof(grp_t) * r->cap * 2);
+            if (ng2 == NULL) return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+            r->g = ng2;
+            r->cap *= 2;
+        }
+        if (r->n_g * 2 > r->hcap) {
+            uint32_t nh = r->hcap * 4;
+            int64_t *h2 = malloc(sizeof(int64_t) * nh);
+            if (h2 == NULL) return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+            for (uint32_t b = 0; b < nh; b++) h2[b] = -1;
+            for (size_t j = 0; j < r->n_g; j++) {
+                uint32_t b = (uint32_t)r->g[j].h & (nh - 1);
+                r->g[j].next = h2[b];
+                h2[b] = (int64_t)j;
+            }
+            free(r->head);
+            r->head = h2;
+            r->hcap = nh;
+        }
+        grp_t *x = &r->g[r->n_g];
+        x->row = row_new(pa, p->width);
+        if (cx->keep_ar != NULL) {
+            val_t *kc = row_deep_copy(pa, keys, ng);
+            memcpy(x->row, kc, sizeof(val_t) * ng);
+        } else {
+            memcpy(x->row, keys, sizeof(val_t) * ng);
+        }
+        x->st = ar_zalloc(pa, sizeof(aggst_t) * (na + 1));
+        x->h = h;
+        uint32_t b = (uint32_t)h & (r->hcap - 1);
+        x->next = r->head[b];
+        r->head[b] = (int64_t)r->n_g;
+        gi = (int64_t)r->n_g++;
+    }
+    for (uint32_t a = 0; a < na; a++) {
+        if ((rc = agg_step(cx, p->aggs[a], &r->g[gi].st[a])) != 0) return rc;
+    }
+    if ((r->n_in++ & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) return rc;
+    return 0;
+}
+
 static int32_t exec_agg(exec_ctx_t *cx, plan_t *p, rowset_t *out)
 {
-    rowset_t in = {0};
+    uint32_t ng = p->n_exprs, na = p->n_aggs;
     int32_t rc;
-    if ((rc = exec_plan(cx, p->l, &in)) != 0) return rc;
-    uint32_t ng = p->n_exprs, na = p->n_aggs, d = p->depth;
-    /* groups: hash on key values */
-    typedef struct grp {
-        val_t *row; /* output row: keys then aggregate results */
-        aggst_t *st;
-        uint64_t h;
-        int64_t next;
-    } grp_t;
-    size_t cap = 64, n_g = 0;
-    grp_t *g = malloc(sizeof(grp_t) * cap);
-    uint32_t hcap = 1024;
-    int64_t *head = malloc(sizeof(int64_t) * hcap);
-    if (g == NULL || head == NULL) {
-        free(g);
-        free(head);
+    aggrun_t r;
+    memset(&r, 0, sizeof r);
+    r.base.fn = agg_row;
+    r.p = p;
+    r.cap = 64;
+    r.hcap = 1024;
+    r.g = malloc(sizeof(grp_t) * r.cap);
+    r.head = malloc(sizeof(int64_t) * r.hcap);
+    if (r.g == NULL || r.head == NULL) {
+        free(r.g);
+        free(r.head);
         return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
     }
-    for (uint32_t i = 0; i < hcap; i++) head[i] = -1;
-    val_t *keys = ar_alloc(cx->ar, sizeof(val_t) * (ng + 1));
-    for (size_t i = 0; i < in.n; i++) {
-        cx->rows[d] = in.rows[i];
-        uint64_t h = 0x9e37;
-        for (uint32_t k = 0; k < ng; k++) {
-            if ((rc = eval(cx, p->exprs[k], &keys[k])) != 0) goto failed;
-            h = h * 31 + val_hash(&keys[k]);
+    for (uint32_t i = 0; i < r.hcap; i++) r.head[i] = -1;
+    r.keys = ar_alloc(cx->ar, sizeof(val_t) * (ng + 1));
+    /* the input streams when it can (exec_spill.c), else is materialized first */
+    if ((rc = exec_stream_into(cx, p->l, &r.base)) == 1) {
+        rowset_t in = {0};
+        if ((rc = exec_plan(cx, p->l, &in)) != 0) goto failed;
+        for (size_t i = 0; i < in.n; i++) {
+            if ((rc = agg_row(cx, &r.base, in.rows[i])) != 0) goto failed;
         }
-        int64_t gi = head[h & (hcap - 1)];
-        while (gi >= 0) {
-            grp_t *x = &g[gi];
-            int eq = x->h == h;
-            for (uint32_t k = 0; eq && k < ng; k++) {
-                if (val_cmp_sort(&x->row[k], &keys[k]) != 0) eq = 0;
-            }
-            if (eq) break;
-            gi = x->next;
-        }
-        if (gi < 0) {
-            if (n_g == cap) {
-                cap *= 2;
-                grp_t *ng2 = realloc(g, sizeof(grp_t) * cap);
-                if (ng2 == NULL) { rc = sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory"); goto failed; }
-                g = ng2;
-            }
-            if (n_g * 2 > hcap) {
-                uint32_t nh = hcap * 4;
-                int64_t *h2 = malloc(sizeof(int64_t) * nh);
-                if (h2 == NULL) { rc = sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory"); goto failed; }
-                for (uint32_t b = 0; b < nh; b++) h2[b] = -1;
-                for (size_t j = 0; j < n_g; j++) {
-                    uint32_t b = (uint32_t)g[j].h & (nh - 1);
-                    g[j].next = h2[b];
-                    h2[b] = (int64_t)j;
-                }
-                free(head);
-                head = h2;
-                hcap = nh;
-            }
-            grp_t *x = &g[n_g];
-            x->row = row_new(cx->ar, p->width);
-            memcpy(x->row, keys, sizeof(val_t) * ng);
-            x->st = ar_zalloc(cx->ar, sizeof(aggst_t) * (na + 1));
-            x->h = h;
-            uint32_t b = (uint32_t)h & (hcap - 1);
-            x->next = head[b];
-            head[b] = (int64_t)n_g;
-            gi = (int64_t)n_g++;
-        }
-        for (uint32_t a = 0; a < na; a++) {
-            if ((rc = agg_step(cx, p->aggs[a], &g[gi].st[a])) != 0) goto failed;
-        }
-        if ((i & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) goto failed;
     }
-    if (n_g == 0 && ng == 0) {
+    if (rc != 0) goto failed;
+    if (r.n_g == 0 && ng == 0) {
         /* aggregate without GROUP BY over no rows: one row */
-        grp_t *x = &g[0];
+        grp_t *x = &r.g[0];
         x->row = row_new(cx->ar, p->width);
         x->st = ar_zalloc(cx->ar, sizeof(aggst_t) * (na + 1));
-        n_g = 1;
+        r.n_g = 1;
     }
-    for (size_t j = 0; j < n_g; j++) {
+    for (size_t j = 0; j < r.n_g; j++) {
         for (uint32_t a = 0; a < na; a++) {
-            if ((rc = agg_final(cx, p->aggs[a], &g[j].st[a], &g[j].row[ng + a])) != 0) goto failed;
+            if ((rc = agg_final(cx, p->aggs[a], &r.g[j].st[a], &r.g[j].row[ng + a])) != 0) goto failed;
         }
-        rs_add(cx->ar, out, g[j].row);
+        rs_add(cx->ar, out, r.g[j].row);
     }
     rc = 0;
 failed:
-    free(g);
-    free(head);
+    free(r.g);
+    free(r.head);
     return rc;
 }
 
@@ -755,6 +803,25 @@ static void stable_sort(val_t **rows, size_t n, arena_t *a)
         }
         memcpy(rows, tmp, sizeof(val_t *) * n);
     }
+}
+
+void exec_sort_rows(val_t **rows, size_t n, sort_key_t *keys, uint32_t n_keys, arena_t *a)
+{
+    sortctx_t sc = {keys, n_keys};
+    sortctx_t *saved = g_sort;
+    g_sort = &sc;
+    stable_sort(rows, n, a);
+    g_sort = saved;
+}
+
+int exec_row_cmp(const val_t *x, const val_t *y, sort_key_t *keys, uint32_t n_keys)
+{
+    sortctx_t sc = {keys, n_keys};
+    sortctx_t *saved = g_sort;
+    g_sort = &sc;
+    int c = row_cmp(&x, &y);
+    g_sort = saved;
+    return c;
 }
 
 static int row_eq_n(const val_t *x, const val_t *y, uint32_t from, uint32_t n)
@@ -884,8 +951,16 @@ int32_t exec_subq(exec_ctx_t *cx, expr_t *e, rowset_t **out)
         *out = cx->subq_cache[e->subq_id];
         return 0;
     }
+    /* streaming into a spilling sort: a cached result lives in the statement arena */
+    arena_t *saved_ar = cx->ar, *saved_keep = cx->keep_ar;
+    if (!e->correlated && cx->keep_ar != NULL) {
+        cx->ar = cx->keep_ar;
+        cx->keep_ar = NULL;
+    }
     rowset_t *rs = ar_zalloc(cx->ar, sizeof *rs);
     int32_t rc = exec_plan(cx, e->sub, rs);
+    cx->ar = saved_ar;
+    cx->keep_ar = saved_keep;
     if (rc != 0) return rc;
     if (!e->correlated && cx->subq_cache != NULL && e->subq_id < cx->n_subq) {
         cx->subq_cache[e->subq_id] = rs;
@@ -1010,6 +1085,7 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         return 0;
     }
     case P_SORT: {
+        if ((rc = exec_sort_spill(cx, p, out)) != 1) return rc;
         if ((rc = exec_plan(cx, p->l, out)) != 0) return rc;
         out->width = p->width;
         sortctx_t sc = {p->keys, p->n_sort};
@@ -1069,7 +1145,7 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
                 if ((rc = eval_bool(cx, p->filter, &ok)) != 0) return rc;
                 if (!ok) continue;
             }
-            rs_add(cx->ar, out, row);
+            if ((rc = rs_emit(cx, out, row)) != 0) return rc;
             if ((++n & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) return rc;
             if ((step > 0 && v > INT64_MAX - step) || (step < 0 && v < INT64_MIN - step)) break;
         }

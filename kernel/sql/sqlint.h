@@ -533,13 +533,38 @@ typedef struct exec_ctx {
     int64_t now_us;
     uint64_t ticks;
     uint32_t lock_mode, lock_wait; /* from stmt_plan_t: lock the rows scans return */
+    arena_t *keep_ar; /* while streaming into a spilling sort (exec_spill.c): the statement
+                         arena, where cached subquery results go (cx->ar is then a scratch
+                         arena reset between rows) */
 } exec_ctx_t;
+
+/* a consumer rows are pushed to instead of being collected (exec_spill.c) */
+typedef struct row_sink {
+    int32_t (*fn)(exec_ctx_t *cx, struct row_sink *sk, val_t *row);
+} row_sink_t;
 
 typedef struct rowset {
     val_t **rows;
     size_t n, cap;
     uint32_t width;
+    row_sink_t *sink; /* non-NULL: scans and generate_series push rows to it (rs_emit) */
 } rowset_t;
+
+/* rs_add, or out->sink when set */
+int32_t rs_emit(exec_ctx_t *cx, rowset_t *out, val_t *row);
+/* stable sort of rows by keys (ORDER BY semantics of P_SORT) */
+void exec_sort_rows(val_t **rows, size_t n, sort_key_t *keys, uint32_t n_keys, arena_t *a);
+/* copy of w values with their text/bytea/fixed16 data in arena a */
+val_t *row_deep_copy(arena_t *a, const val_t *r, uint32_t w);
+/* push the rows of p to sink, cx->ar a scratch arena meanwhile (cx->keep_ar the statement
+   arena): 1 when p cannot stream (nothing run), else 0 or an error */
+int32_t exec_stream_into(exec_ctx_t *cx, plan_t *p, row_sink_t *sink);
+/* <0, 0, >0: x before, tied with, after y in that order */
+int exec_row_cmp(const val_t *x, const val_t *y, sort_key_t *keys, uint32_t n_keys);
+/* P_SORT whose input is streamed and sorted in runs of at most work_mem, spilled to
+   <data_dir>/tmp and merged (exec_spill.c). Returns 1 when p->l cannot stream (caller sorts
+   in memory), else 0 or an error. */
+int32_t exec_sort_spill(exec_ctx_t *cx, plan_t *p, rowset_t *out);
 
 /* ---------- function library ---------- */
 typedef int32_t (*func_impl_t)(exec_ctx_t *cx, expr_t *e, val_t *args, val_t *out);
