@@ -174,6 +174,10 @@ int main(void)
     run(s, "SELECT 1 / (g - 60000) AS x FROM generate_series(1, 100000) g ORDER BY x", &r);
     CHECK(r.rc == HELIOS_ERR_DIVISION_BY_ZERO, "division: rc %d %s", r.rc, r.msg);
     CHECK(tmp_entries() == 0 && open_tmp_fds() == 0, "error left temporary files");
+    /* a group table larger than work_mem is not spilled (yet): 53200, cleanly */
+    run(s, "SELECT g, count(*) FROM generate_series(1, 100000) g GROUP BY g", &r);
+    CHECK(r.rc == HELIOS_ERR_OUT_OF_MEMORY, "groups: rc %d %s", r.rc, r.msg);
+    CHECK(tmp_entries() == 0 && open_tmp_fds() == 0, "53200 left temporary files");
     /* the session still works */
     run(s, "SELECT count(*) FROM big", &r);
     CHECK(r.rc == 0 && strcmp(r.first, "100000|") == 0, "after: %s %s", r.first, r.msg);
