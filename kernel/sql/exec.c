@@ -416,8 +416,9 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
     if (v.null && ag->fn != AGG_ARRAY_AGG) return 0;
     /* state outliving the row: while the input streams (exec_spill.c) cx->ar is a scratch
        arena, so values kept go (deep-copied) to the statement arena */
-    arena_t *pa = cx->keep_ar != NULL ? cx->keep_ar : cx->ar;
-    if (ag->distinct && seen_before(pa, s, &v, cx->keep_ar != NULL)) return 0;
+    arena_t *pa = cx->state_ar != NULL ? cx->state_ar : cx->keep_ar != NULL ? cx->keep_ar : cx->ar;
+    int deep = pa != cx->ar;
+    if (ag->distinct && seen_before(pa, s, &v, deep)) return 0;
     if (ag->n_order > 0) {
         /* collect now, concatenate in order at the end */
         val_t *r = ar_alloc(cx->ar, sizeof(val_t) * (2 + ag->n_order));
@@ -428,7 +429,7 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
         for (uint32_t k = 0; k < ag->n_order; k++) {
             if ((rc = eval(cx, ag->order[k], &r[2 + k])) != 0) return rc;
         }
-        if (cx->keep_ar != NULL) r = row_deep_copy(pa, r, 2 + ag->n_order);
+        if (deep) r = row_deep_copy(pa, r, 2 + ag->n_order);
         if (s->n_ord == s->cap_ord) {
             size_t nc = s->cap_ord ? s->cap_ord * 2 : 16;
             val_t **n = ar_alloc(pa, sizeof(val_t *) * nc);
@@ -472,7 +473,7 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
     case AGG_MIN:
     case AGG_MAX:
         if (!s->have || (ag->fn == AGG_MIN ? val_cmp(&v, &s->best) < 0 : val_cmp(&v, &s->best) > 0)) {
-            s->best = cx->keep_ar != NULL ? *row_deep_copy(pa, &v, 1) : v;
+            s->best = deep ? *row_deep_copy(pa, &v, 1) : v;
             s->have = 1;
         }
         break;
@@ -643,6 +644,12 @@ typedef struct aggrun {
     int64_t *head;
     val_t *keys;
     uint64_t n_in;
+    arena_t gar;      /* group rows and state: counted against work_mem, freed when emitted */
+    size_t budget;
+    uint32_t level;   /* partitioning depth: which hash bits pick a partition */
+    int spilling;     /* over budget: rows of new groups go to part[] */
+    FILE *part[8];
+    uint64_t spilled;
 } aggrun_t;
 
 /* one input row into its group */
@@ -669,8 +676,16 @@ static int32_t agg_row(exec_ctx_t *cx, row_sink_t *sk, val_t *in)
         if (eq) break;
         gi = x->next;
     }
+    if (gi < 0 && r->spilling) {
+        /* a new group once the table is full: the row waits in a partition file */
+        uint32_t pi = (uint32_t)(h >> (61 - 3 * (r->level % 20))) & 7;
+        if (r->part[pi] == NULL && (rc = spill_file_open(cx, &r->part[pi])) != 0) return rc;
+        if (row_write(r->part[pi], in, p->l->width, &r->spilled) != 0) return io_err(cx, "write");
+        if ((r->n_in++ & 1023) == 0) return exec_check_cancel(cx);
+        return 0;
+    }
     if (gi < 0) {
-        arena_t *pa = cx->keep_ar != NULL ? cx->keep_ar : cx->ar; /* see agg_step */
+        arena_t *pa = &r->gar; /* see agg_step */
         if (r->n_g == r->cap) {
             grp_t *ng2 = realloc(r->g, sizeof(grp_t) * r->cap * 2);
             if (ng2 == NULL) return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
@@ -693,12 +708,7 @@ static int32_t agg_row(exec_ctx_t *cx, row_sink_t *sk, val_t *in)
         }
         grp_t *x = &r->g[r->n_g];
         x->row = row_new(pa, p->width);
-        if (cx->keep_ar != NULL) {
-            val_t *kc = row_deep_copy(pa, keys, ng);
-            memcpy(x->row, kc, sizeof(val_t) * ng);
-        } else {
-            memcpy(x->row, keys, sizeof(val_t) * ng);
-        }
+        memcpy(x->row, row_deep_copy(pa, keys, ng), sizeof(val_t) * ng);
         x->st = ar_zalloc(pa, sizeof(aggst_t) * (na + 1));
         x->h = h;
         uint32_t b = (uint32_t)h & (r->hcap - 1);
@@ -706,32 +716,108 @@ static int32_t agg_row(exec_ctx_t *cx, row_sink_t *sk, val_t *in)
         r->head[b] = (int64_t)r->n_g;
         gi = (int64_t)r->n_g++;
     }
-    for (uint32_t a = 0; a < na; a++) {
-        if ((rc = agg_step(cx, p->aggs[a], &r->g[gi].st[a])) != 0) return rc;
-    }
+    arena_t *saved_state = cx->state_ar;
+    cx->state_ar = &r->gar;
+    rc = 0;
+    for (uint32_t a = 0; a < na && rc == 0; a++) rc = agg_step(cx, p->aggs[a], &r->g[gi].st[a]);
+    cx->state_ar = saved_state;
+    if (rc != 0) return rc;
+    if (ng > 0 && (r->n_in & 63) == 0 && ar_used(&r->gar) > r->budget) r->spilling = 1;
     if ((r->n_in++ & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) return rc;
+    return 0;
+}
+
+static int32_t agg_init(exec_ctx_t *cx, plan_t *p, aggrun_t *r, uint32_t level)
+{
+    memset(r, 0, sizeof *r);
+    r->base.fn = agg_row;
+    r->p = p;
+    r->cap = 64;
+    r->hcap = 1024;
+    r->level = level;
+    size_t wm = cx->ar->limit ? cx->ar->limit : (size_t)cx->eng->work_mem;
+    r->budget = wm / 2;
+    r->g = malloc(sizeof(grp_t) * r->cap);
+    r->head = malloc(sizeof(int64_t) * r->hcap);
+    r->keys = malloc(sizeof(val_t) * (p->n_exprs + 1));
+    if (r->g == NULL || r->head == NULL || r->keys == NULL) {
+        return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    for (uint32_t i = 0; i < r->hcap; i++) r->head[i] = -1;
+    return 0;
+}
+
+static void agg_free(aggrun_t *r)
+{
+    for (int i = 0; i < 8; i++) {
+        if (r->part[i] != NULL) fclose(r->part[i]);
+    }
+    free(r->g);
+    free(r->head);
+    free(r->keys);
+    ar_free(&r->gar);
+}
+
+/* finalize the groups in memory into out (statement arena, off the work_mem budget like a
+   spilled sort's output), then aggregate each partition file the same way */
+static int32_t agg_finish(exec_ctx_t *cx, aggrun_t *r, rowset_t *out)
+{
+    plan_t *p = r->p;
+    uint32_t ng = p->n_exprs, na = p->n_aggs;
+    int32_t rc;
+    if (r->n_g == 0 && ng == 0) {
+        /* aggregate without GROUP BY over no rows: one row */
+        grp_t *x = &r->g[0];
+        x->row = row_new(&r->gar, p->width);
+        x->st = ar_zalloc(&r->gar, sizeof(aggst_t) * (na + 1));
+        r->n_g = 1;
+    }
+    size_t lim = cx->ar->limit;
+    if (r->level > 0 || r->spilling) cx->ar->limit = 0;
+    for (size_t j = 0; j < r->n_g; j++) {
+        for (uint32_t a = 0; a < na; a++) {
+            if ((rc = agg_final(cx, p->aggs[a], &r->g[j].st[a], &r->g[j].row[ng + a])) != 0) {
+                cx->ar->limit = lim;
+                return rc;
+            }
+        }
+        rs_add(cx->ar, out, row_deep_copy(cx->ar, r->g[j].row, p->width));
+    }
+    if (r->level > 0 || r->spilling) cx->ar->limit = lim ? cx->ar->total + lim : 0;
+    for (int i = 0; i < 8; i++) {
+        if (r->part[i] == NULL) continue;
+        if (fseek(r->part[i], 0, SEEK_SET) != 0) return io_err(cx, "seek");
+        aggrun_t sub;
+        if ((rc = agg_init(cx, p, &sub, r->level + 1)) == 0) {
+            /* rows and the expressions' allocations in a scratch arena (as when streaming) */
+            arena_t rows = {0}, *main_ar = cx->ar, *saved_keep = cx->keep_ar;
+            val_t *in;
+            int got;
+            cx->ar = &rows;
+            cx->keep_ar = main_ar;
+            while ((got = row_read(r->part[i], &rows, p->l->width, &in)) == 1) {
+                if ((rc = agg_row(cx, &sub.base, in)) != 0) break;
+                if (ar_used(&rows) > (1u << 20)) ar_reset(&rows);
+            }
+            cx->ar = main_ar;
+            cx->keep_ar = saved_keep;
+            if (rc == 0 && got < 0) rc = io_err(cx, "read");
+            ar_free(&rows);
+            if (rc == 0) rc = agg_finish(cx, &sub, out);
+        }
+        agg_free(&sub);
+        fclose(r->part[i]);
+        r->part[i] = NULL;
+        if (rc != 0) return rc;
+    }
     return 0;
 }
 
 static int32_t exec_agg(exec_ctx_t *cx, plan_t *p, rowset_t *out)
 {
-    uint32_t ng = p->n_exprs, na = p->n_aggs;
     int32_t rc;
     aggrun_t r;
-    memset(&r, 0, sizeof r);
-    r.base.fn = agg_row;
-    r.p = p;
-    r.cap = 64;
-    r.hcap = 1024;
-    r.g = malloc(sizeof(grp_t) * r.cap);
-    r.head = malloc(sizeof(int64_t) * r.hcap);
-    if (r.g == NULL || r.head == NULL) {
-        free(r.g);
-        free(r.head);
-        return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
-    }
-    for (uint32_t i = 0; i < r.hcap; i++) r.head[i] = -1;
-    r.keys = ar_alloc(cx->ar, sizeof(val_t) * (ng + 1));
+    if ((rc = agg_init(cx, p, &r, 0)) != 0) goto failed;
     /* the input streams when it can (exec_spill.c), else is materialized first */
     if ((rc = exec_stream_into(cx, p->l, &r.base)) == 1) {
         rowset_t in = {0};
@@ -741,23 +827,9 @@ static int32_t exec_agg(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         }
     }
     if (rc != 0) goto failed;
-    if (r.n_g == 0 && ng == 0) {
-        /* aggregate without GROUP BY over no rows: one row */
-        grp_t *x = &r.g[0];
-        x->row = row_new(cx->ar, p->width);
-        x->st = ar_zalloc(cx->ar, sizeof(aggst_t) * (na + 1));
-        r.n_g = 1;
-    }
-    for (size_t j = 0; j < r.n_g; j++) {
-        for (uint32_t a = 0; a < na; a++) {
-            if ((rc = agg_final(cx, p->aggs[a], &r.g[j].st[a], &r.g[j].row[ng + a])) != 0) goto failed;
-        }
-        rs_add(cx->ar, out, r.g[j].row);
-    }
-    rc = 0;
+    rc = agg_finish(cx, &r, out);
 failed:
-    free(r.g);
-    free(r.head);
+    agg_free(&r);
     return rc;
 }
 

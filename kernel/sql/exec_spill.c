@@ -40,7 +40,7 @@ typedef struct spill_sort {
 __thread uint64_t helios_sql_spill_bytes, helios_sql_spill_runs;
 
 /* bytes handed out by an arena (its `total` counts whole blocks, which grow to 1 MiB) */
-static size_t ar_used(const arena_t *a)
+size_t ar_used(const arena_t *a)
 {
     size_t n = 0;
     for (const arena_blk_t *b = a->head; b != NULL; b = b->next) n += b->used;
@@ -85,7 +85,7 @@ val_t *row_deep_copy(arena_t *a, const val_t *r, uint32_t w)
 }
 
 /* record: per value t(4) null(1) scale(2) len(4), then len bytes or the 16-byte union */
-static int row_write(FILE *f, const val_t *r, uint32_t w, uint64_t *bytes)
+int row_write(FILE *f, const val_t *r, uint32_t w, uint64_t *bytes)
 {
     for (uint32_t i = 0; i < w; i++) {
         const val_t *v = &r[i];
@@ -109,7 +109,7 @@ static int row_write(FILE *f, const val_t *r, uint32_t w, uint64_t *bytes)
 }
 
 /* 1 read, 0 end of run, -1 error */
-static int row_read(FILE *f, arena_t *a, uint32_t w, val_t **out)
+int row_read(FILE *f, arena_t *a, uint32_t w, val_t **out)
 {
     val_t *r = ar_alloc(a, sizeof(val_t) * (w ? w : 1));
     for (uint32_t i = 0; i < w; i++) {
@@ -136,13 +136,13 @@ static int row_read(FILE *f, arena_t *a, uint32_t w, val_t **out)
     return 1;
 }
 
-static int32_t io_err(exec_ctx_t *cx, const char *what)
+int32_t io_err(exec_ctx_t *cx, const char *what)
 {
-    return sql_err(cx->err, HELIOS_ERR_IO_ERROR, "could not %s temporary sort file: %s", what,
+    return sql_err(cx->err, HELIOS_ERR_IO_ERROR, "could not %s temporary file: %s", what,
                    strerror(errno));
 }
 
-static int32_t new_run(exec_ctx_t *cx, spill_sort_t *ss, FILE **fp)
+int32_t spill_file_open(exec_ctx_t *cx, FILE **fp)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/tmp", cx->eng->data_dir);
@@ -156,6 +156,15 @@ static int32_t new_run(exec_ctx_t *cx, spill_sort_t *ss, FILE **fp)
         close(fd);
         return io_err(cx, "open");
     }
+    *fp = f;
+    return 0;
+}
+
+static int32_t new_run(exec_ctx_t *cx, spill_sort_t *ss, FILE **fp)
+{
+    FILE *f;
+    int32_t rc = spill_file_open(cx, &f);
+    if (rc != 0) return rc;
     if (ss->n_runs == ss->cap_runs) {
         size_t nc = ss->cap_runs ? ss->cap_runs * 2 : 16;
         FILE **nr = realloc(ss->runs, sizeof(FILE *) * nc);

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -536,6 +537,7 @@ typedef struct exec_ctx {
     arena_t *keep_ar; /* while streaming into a spilling sort (exec_spill.c): the statement
                          arena, where cached subquery results go (cx->ar is then a scratch
                          arena reset between rows) */
+    arena_t *state_ar; /* a spilling hash aggregate's group arena (group state goes there) */
 } exec_ctx_t;
 
 /* a consumer rows are pushed to instead of being collected (exec_spill.c) */
@@ -559,6 +561,13 @@ val_t *row_deep_copy(arena_t *a, const val_t *r, uint32_t w);
 /* push the rows of p to sink, cx->ar a scratch arena meanwhile (cx->keep_ar the statement
    arena): 1 when p cannot stream (nothing run), else 0 or an error */
 int32_t exec_stream_into(exec_ctx_t *cx, plan_t *p, row_sink_t *sink);
+/* temporary files of spilling operators (exec_spill.c): created in <data_dir>/tmp and
+   unlinked at once; rows as (t, null, scale, len, data) per value; row_read 1/0 end/-1 */
+int32_t spill_file_open(exec_ctx_t *cx, FILE **fp);
+int row_write(FILE *f, const val_t *r, uint32_t w, uint64_t *bytes);
+int row_read(FILE *f, arena_t *a, uint32_t w, val_t **out);
+int32_t io_err(exec_ctx_t *cx, const char *what);
+size_t ar_used(const arena_t *a); /* bytes handed out (total counts whole blocks) */
 /* <0, 0, >0: x before, tied with, after y in that order */
 int exec_row_cmp(const val_t *x, const val_t *y, sort_key_t *keys, uint32_t n_keys);
 /* P_SORT whose input is streamed and sorted in runs of at most work_mem, spilled to
