@@ -27,7 +27,7 @@ static void put_escaped(const char *s)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: sqlsh DATA_DIR < statements\n");
         return 2;
     }
