@@ -221,7 +221,9 @@ static void do_readseq(void)
         n++;
     }
     helios_iter_close(it);
-    report("readseq", n, now_ns() - t0, "");
+    char extra[64];
+    snprintf(extra, sizeof extra, " (%.1f MB read)", (double)bytes / 1048576.0);
+    report("readseq", n, now_ns() - t0, extra);
 }
 
 static void do_seekrandom(void)

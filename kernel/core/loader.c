@@ -92,7 +92,8 @@ static const kind_info_t kinds[HELIOS_KIND_MAX + 1] = {
                                END_OF(helios_placement_vtable_t, control),
                                sizeof(helios_placement_vtable_t),
                                {M(helios_placement_vtable_t, create),
-                                M(helios_placement_vtable_t, destroy)}},
+                                M(helios_placement_vtable_t, destroy)},
+                               {{0}}},
 };
 
 /* Codec members required by capability (checked after the generic list). */
