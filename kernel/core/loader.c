@@ -93,7 +93,7 @@ static const kind_info_t kinds[HELIOS_KIND_MAX + 1] = {
                                sizeof(helios_placement_vtable_t),
                                {M(helios_placement_vtable_t, create),
                                 M(helios_placement_vtable_t, destroy)},
-                               {{0}}},
+                               {{{NULL, 0}}}},
 };
 
 /* Codec members required by capability (checked after the generic list). */
