@@ -1,10 +1,13 @@
-/* tests/slt/slt_runner.c -- a sqllogictest runner over the embedded API (heliosdb.h).
+/* tests/slt/slt_runner.c -- a sqllogictest runner over the embedded API (heliosdb.h) or, with
+ * --pg, over the PostgreSQL wire protocol (libpq) against a running server.
  *
- *   slt_runner [-v] [-e engine] [-x rejects.txt] file.test...
+ *   slt_runner [-v] [-e engine] [-x rejects.txt] [--pg conninfo] file.test...
  *
- * Runs each file in a fresh temporary database as engine "postgresql" (skipif/onlyif),
- * prints "<file>: <passed> passed, <failed> failed, <skipped> skipped" and exits non-zero
- * when any record failed. -v prints every failure with the query, expected and actual. */
+ * Runs each file as engine "postgresql" (skipif/onlyif): embedded, in a fresh temporary
+ * database; over the wire, in the database the server gives (run_wire.py starts a fresh server
+ * per file). Prints "<file>: <passed> passed, <failed> failed, <skipped> skipped" and exits
+ * non-zero when any record failed. -v prints every failure with the query, expected and
+ * actual. */
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -13,9 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "heliosdb.h"
 
 static int verbose;
+static const char *conninfo; /* --pg: run over the wire */
+static PGconn *pg;
 static const char *engine = "postgresql";
 /* "file:line" records PostgreSQL 15 itself rejects (tests/slt/pg15_rejects.txt, made by
    pg_reference.py against a real PostgreSQL): they do not apply to engine postgresql */
@@ -128,6 +135,37 @@ static void fmt_value(heliosdb_stmt_t *st, uint32_t c, char type, char *out, siz
     }
 }
 
+/* the same formatting from a value's PostgreSQL text form (the wire) */
+static void fmt_text(uint32_t oid, const char *t, int isnull, char type, char *out, size_t cap)
+{
+    if (isnull) {
+        snprintf(out, cap, "NULL");
+        return;
+    }
+    if (type == 'I') {
+        if (oid == HELIOS_OID_FLOAT4 || oid == HELIOS_OID_FLOAT8 || oid == HELIOS_OID_NUMERIC) {
+            snprintf(out, cap, "%lld", (long long)strtod(t, NULL));
+        } else if (oid == HELIOS_OID_BOOL) {
+            snprintf(out, cap, "%d", t[0] == 't');
+        } else {
+            snprintf(out, cap, "%lld", (long long)atoll(t));
+        }
+    } else if (type == 'R') {
+        snprintf(out, cap, "%.3f", oid == HELIOS_OID_BOOL ? (double)(t[0] == 't') : strtod(t, NULL));
+        if (strcmp(out, "-0.000") == 0)
+            snprintf(out, cap, "0.000");
+    } else {
+        if (t[0] == '\0') {
+            snprintf(out, cap, "(empty)");
+            return;
+        }
+        size_t i;
+        for (i = 0; t[i] && i < cap - 1; i++)
+            out[i] = (t[i] < ' ' || t[i] > '~') ? '@' : t[i];
+        out[i] = '\0';
+    }
+}
+
 static void md5_values(strv_t *vals, char hex[33])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -175,12 +213,52 @@ static char *join_sql(strv_t *s)
     return q;
 }
 
+/* run a query over the wire into vals (formatted cells); 0, or -1 on error */
+static int fetch_pg(rec_t *r, const char *q, const char *file, strv_t *vals, size_t *ncols)
+{
+    PGresult *res = PQexec(pg, q);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK) {
+        if (verbose)
+            printf("%s:%d: query failed: %s\n  %s\n", file, r->line, PQerrorMessage(pg), q);
+        PQclear(res);
+        return -1;
+    }
+    size_t nt = strlen(r->types);
+    int nr = PQntuples(res), nc = PQnfields(res);
+    char buf[4096];
+    for (int i = 0; i < nr; i++) {
+        for (int c = 0; c < nc; c++) {
+            fmt_text((uint32_t)PQftype(res, c), PQgetvalue(res, i, c), PQgetisnull(res, i, c),
+                     (size_t)c < nt ? r->types[c] : 'T', buf, sizeof buf);
+            sv_add(vals, buf);
+        }
+    }
+    *ncols = (size_t)nc;
+    PQclear(res);
+    return 0;
+}
+
+static int check_result(rec_t *r, const char *q, const char *file, strv_t vals, size_t nrows,
+                        size_t ncols);
+
 static int run_query(helios_session_t *s, rec_t *r, const char *file)
 {
     char *q = join_sql(&r->sql);
+    if (pg != NULL) {
+        strv_t vals = {0};
+        size_t ncols = 0;
+        if (fetch_pg(r, q, file, &vals, &ncols) != 0) {
+            sv_free(&vals);
+            free(q);
+            return 0;
+        }
+        int ok = check_result(r, q, file, vals, ncols ? vals.n / ncols : 0, ncols);
+        free(q);
+        return ok;
+    }
     helios_err_t err = HELIOS_ERR_INIT;
     heliosdb_stmt_t *st;
-    int ok = 0;
     int32_t rc = heliosdb_prepare(s, q, &st, &err);
     if (rc != 0) {
         if (verbose)
@@ -210,6 +288,17 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
     }
     size_t ncols = heliosdb_column_count(st);
     heliosdb_finalize(st);
+    int ok = check_result(r, q, file, vals, nrows, ncols);
+    free(q);
+    return ok;
+}
+
+/* sort the cells as the record asks and compare them with its expected results; frees vals */
+static int check_result(rec_t *r, const char *q, const char *file, strv_t vals, size_t nrows,
+                        size_t ncols)
+{
+    size_t nt = strlen(r->types);
+    int ok = 0;
     if (ncols != nt && verbose) {
         printf("%s:%d: column count %zu, expected %zu\n", file, r->line, ncols, nt);
     }
@@ -270,7 +359,6 @@ static int run_query(helios_session_t *s, rec_t *r, const char *file)
         sv_free(&exp);
     }
     sv_free(&vals);
-    free(q);
     return ok;
 }
 
@@ -281,22 +369,41 @@ static int rm_rf(const char *dir)
     return system(cmd);
 }
 
+static void quiet_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
 static int run_file(const char *path, const char *tmpl)
 {
+    helios_err_t err = HELIOS_ERR_INIT;
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         printf("%s: cannot open\n", path);
         return 1;
     }
-    char dir[4096];
+    helios_session_t *s = NULL;
+    helios_engine_t *eng = NULL;
+    char dir[4096] = "";
+    if (conninfo != NULL) {
+        pg = PQconnectdb(conninfo);
+        if (PQstatus(pg) != CONNECTION_OK) {
+            printf("%s: connect: %s\n", path, PQerrorMessage(pg));
+            PQfinish(pg);
+            pg = NULL;
+            fclose(f);
+            return 1;
+        }
+        PQsetNoticeProcessor(pg, quiet_notice, NULL);
+        goto run;
+    }
     snprintf(dir, sizeof dir, "%s", tmpl);
     if (mkdtemp(dir) == NULL) {
         printf("%s: cannot create a temporary directory\n", path);
         fclose(f);
         return 1;
     }
-    helios_err_t err = HELIOS_ERR_INIT;
-    helios_engine_t *eng;
     heliosdb_options_t o = {.size = sizeof o, .no_sync = 1};
     if (heliosdb_open(dir, &o, &eng, &err) != 0) {
         printf("%s: heliosdb_open: %s\n", path, err.message);
@@ -304,7 +411,6 @@ static int run_file(const char *path, const char *tmpl)
         rm_rf(dir);
         return 1;
     }
-    helios_session_t *s;
     if (heliosdb_connect(eng, NULL, &s, &err) != 0) {
         printf("%s: connect: %s\n", path, err.message);
         heliosdb_close(eng);
@@ -312,6 +418,7 @@ static int run_file(const char *path, const char *tmpl)
         rm_rf(dir);
         return 1;
     }
+run:;
     long passed = 0, failed = 0, skipped = 0, not_pg = 0;
     char line[65536];
     int lineno = 0;
@@ -341,7 +448,20 @@ static int run_file(const char *path, const char *tmpl)
                         failed++;
                 } else {
                     char *q = join_sql(&r.sql);
-                    int32_t rc = heliosdb_exec(s, q, &err);
+                    int32_t rc;
+                    char pgmsg[512] = "";
+                    if (pg != NULL) {
+                        PGresult *res = PQexec(pg, q);
+                        ExecStatusType st = PQresultStatus(res);
+                        rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+                        if (rc != 0) {
+                            snprintf(pgmsg, sizeof pgmsg, "%s", PQerrorMessage(pg));
+                            snprintf(err.message, sizeof err.message, "%s", pgmsg);
+                        }
+                        PQclear(res);
+                    } else {
+                        rc = heliosdb_exec(s, q, &err);
+                    }
                     int ok = r.expect_error ? rc != 0 : rc == 0;
                     if (ok)
                         passed++;
@@ -413,9 +533,14 @@ static int run_file(const char *path, const char *tmpl)
             sv_add(&r.sql, line);
     }
     fclose(f);
-    heliosdb_disconnect(s);
-    heliosdb_close(eng);
-    rm_rf(dir);
+    if (pg != NULL) {
+        PQfinish(pg);
+        pg = NULL;
+    } else {
+        heliosdb_disconnect(s);
+        heliosdb_close(eng);
+        rm_rf(dir);
+    }
     const char *base = strrchr(path, '/');
     printf("%s: %ld passed, %ld failed, %ld skipped, %ld not applicable to PostgreSQL\n",
            base ? base + 1 : path, passed, failed, skipped, not_pg);
@@ -434,6 +559,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
             load_excl(argv[++i]);
+            continue;
+        }
+        if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc) {
+            conninfo = argv[++i];
             continue;
         }
         if (strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
