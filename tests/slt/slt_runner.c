@@ -151,7 +151,8 @@ static void fmt_text(uint32_t oid, const char *t, int isnull, char type, char *o
             snprintf(out, cap, "%lld", (long long)atoll(t));
         }
     } else if (type == 'R') {
-        snprintf(out, cap, "%.3f", oid == HELIOS_OID_BOOL ? (double)(t[0] == 't') : strtod(t, NULL));
+        snprintf(out, cap, "%.3f",
+                 oid == HELIOS_OID_BOOL ? (double)(t[0] == 't') : strtod(t, NULL));
         if (strcmp(out, "-0.000") == 0)
             snprintf(out, cap, "0.000");
     } else {
