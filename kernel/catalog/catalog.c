@@ -253,10 +253,64 @@ int32_t cat_persist_table(helios_engine_t *eng, table_t *t, helios_wbatch_t *b, 
     return cat_persist_meta(eng, b, err);
 }
 
+/* statistics of a table (stats.c): "a"+oid -> version, rows counted, then per column
+   ndistinct, null fraction, min, max (doubles) and whether min/max are known */
+int32_t cat_persist_stats(helios_engine_t *eng, table_t *t, helios_wbatch_t *b, helios_err_t *err)
+{
+    sbuf_t s = {0};
+    w_u32(&s, 1);
+    sb_putn(&s, (const char *)&t->st_rows, 8);
+    w_u32(&s, t->n_cols);
+    for (uint32_t i = 0; i < t->n_cols; i++) {
+        column_t *c = &t->cols[i];
+        sb_putn(&s, (const char *)&c->st_ndistinct, 8);
+        sb_putn(&s, (const char *)&c->st_null_frac, 8);
+        sb_putn(&s, (const char *)&c->st_lo, 8);
+        sb_putn(&s, (const char *)&c->st_hi, 8);
+        w_u32(&s, c->st_has_range);
+    }
+    char k[5];
+    tkey(k, 'a', t->oid);
+    int32_t rc = helios_wbatch_put(b, CAT_TREE, k, 5, s.d, (uint32_t)s.len);
+    sb_free(&s);
+    (void)eng;
+    return rc != 0 ? sql_err(err, rc, "out of memory") : 0;
+}
+
+static double r_f64(rd_t *r)
+{
+    int64_t v = r_i64(r);
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+/* apply a statistics record to its table (a record of another shape is ignored: statistics
+   are advisory and come back with the next ANALYZE) */
+static void load_stats(table_t *t, const uint8_t *p, uint32_t n)
+{
+    rd_t r = {.p = p, .n = n};
+    if (r_u32(&r) != 1) return;
+    double rows = r_f64(&r);
+    uint32_t nc = r_u32(&r);
+    if (r.bad || nc != t->n_cols || r.n - r.off != nc * 36u) return;
+    for (uint32_t i = 0; i < nc; i++) {
+        column_t *c = &t->cols[i];
+        c->st_ndistinct = r_f64(&r);
+        c->st_null_frac = r_f64(&r);
+        c->st_lo = r_f64(&r);
+        c->st_hi = r_f64(&r);
+        c->st_has_range = r_u32(&r);
+    }
+    t->st_rows = rows;
+}
+
 int32_t cat_drop_table_entry(helios_engine_t *eng, table_t *t, helios_wbatch_t *b,
                              helios_err_t *err)
 {
     char k[5];
+    tkey(k, 'a', t->oid);
+    if (helios_wbatch_del(b, CAT_TREE, k, 5) != 0) return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
     tkey(k, 't', t->oid);
     int32_t rc = helios_wbatch_del(b, CAT_TREE, k, 5);
     if (rc != 0) return sql_err(err, rc, "out of memory");
@@ -430,12 +484,18 @@ static int32_t load(helios_engine_t *eng, helios_err_t *err)
     int32_t rc = helios_lsm_iter_open(eng->lsm, CAT_TREE, helios_lsm_last_seq(eng->lsm), &it, err);
     if (rc != 0) return rc;
     catalog_t *c = &eng->cat;
+    /* statistics records ("a" sorts first) wait for their tables */
+    sbuf_t st = {0};
     for (helios_iter_seek_first(it); helios_iter_valid(it); helios_iter_next(it)) {
         uint32_t kl, vl;
         const uint8_t *k = helios_iter_key(it, &kl);
         const uint8_t *v = helios_iter_value(it, &vl);
         rd_t r = {.p = v, .n = vl};
-        if (kl == 1 && k[0] == 'm') {
+        if (kl == 5 && k[0] == 'a') {
+            sb_putn(&st, (const char *)k + 1, 4);
+            sb_putn(&st, (const char *)&vl, 4);
+            sb_putn(&st, (const char *)v, vl);
+        } else if (kl == 1 && k[0] == 'm') {
             c->next_oid = r_u32(&r);
             c->next_tree = r_u32(&r);
         } else if (kl == 5 && k[0] == 's') {
@@ -472,6 +532,18 @@ static int32_t load(helios_engine_t *eng, helios_err_t *err)
     }
     rc = helios_iter_status(it, err);
     helios_iter_close(it);
+    for (size_t off = 0; rc == 0 && off + 8 <= st.len;) {
+        const uint8_t *k = (const uint8_t *)st.d + off;
+        uint32_t oid = ((uint32_t)k[0] << 24) | ((uint32_t)k[1] << 16) | ((uint32_t)k[2] << 8) | k[3];
+        uint32_t vl;
+        memcpy(&vl, k + 4, 4);
+        if (off + 8 + vl > st.len) break;
+        for (uint32_t i = 0; i < c->n_tables; i++) {
+            if (c->tables[i]->oid == oid) load_stats(c->tables[i], k + 8, vl);
+        }
+        off += 8 + vl;
+    }
+    sb_free(&st);
     return rc;
 }
 
@@ -503,7 +575,9 @@ int32_t cat_open(helios_engine_t *eng, helios_err_t *err)
     }
     /* estimated row counts: count lazily is expensive; start from a small guess */
     for (uint32_t i = 0; i < c->n_tables; i++) {
-        c->tables[i]->est_rows = 1000;
+        table_t *t = c->tables[i];
+        t->est_rows = t->st_rows > 0 ? (uint64_t)t->st_rows : 1000;
+        t->st_rows_at = t->st_rows > 0 ? t->est_rows : 0;
     }
     return 0;
 }

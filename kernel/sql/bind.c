@@ -1046,6 +1046,13 @@ int32_t bind_stmt(helios_session_t *s, arena_t *a, PgQuery__RawStmt *raw, const 
             sp->out[1].type = HELIOS_OID_TEXT;
             sp->out[1].typmod = -1;
         }
+        if (raw->stmt->node_case == PG_QUERY__NODE__NODE_EXPLAIN_STMT) {
+            sp->n_out = 1; /* explain.c */
+            sp->out = ar_zalloc(a, sizeof(out_col_t));
+            sp->out[0].name = "QUERY PLAN";
+            sp->out[0].type = HELIOS_OID_TEXT;
+            sp->out[0].typmod = -1;
+        }
         break;
     }
     if (rc != 0) return rc;

@@ -84,6 +84,8 @@ typedef struct unit {
     uint32_t lo, hi; /* slot range [lo, hi) */
     uint64_t est;
     table_t *tab;    /* base table unit */
+    double rows;     /* estimated rows after its own filters (bind_from.c) */
+    double cost;     /* estimated cost of producing them */
 } unit_t;
 
 int32_t bind_from(bind_ctx_t *bc, scope_t *q, PgQuery__Node **items, uint32_t n_items,

@@ -180,10 +180,12 @@ static int32_t table_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeVar *rv, fro
     rt->coltypmods[t->n_cols] = -1;
     rt->tab = t;
     q->width += nvis;
+    if (t->kind == REL_TABLE) stats_maybe_analyze(bc->eng, t); /* stats.c */
     unit_t *u = add_unit(bc, fs);
     u->plan = mkplan(bc->a, P_SCAN, q->depth);
     u->plan->tab = t;
     u->plan->base = rt->base;
+    u->plan->alias = alias;
     u->lo = rt->base;
     u->hi = rt->base + nvis;
     u->tab = t;
@@ -224,14 +226,86 @@ static int32_t subselect_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeSubselec
     u->plan = mkplan(bc->a, P_SUBQ, q->depth);
     u->plan->l = child;
     u->plan->base = rt->base;
+    u->plan->alias = rs->alias->aliasname;
+    u->plan->colnames = rt->colnames;
     u->lo = rt->base;
     u->hi = rt->base + nc;
     u->est = 100;
     return 0;
 }
 
+/* ---- constant folding ----
+ * Operators and casts whose arguments are all constants of types whose operations do not
+ * depend on session settings (integers, floats, numeric, bool, text) are evaluated once
+ * here; AND/OR drop their constant-true/false arguments. An evaluation error leaves the
+ * expression as it is (the error is raised, as before, only if a row reaches it). */
+static int fold_type(uint32_t t)
+{
+    return val_is_num(t) || t == HELIOS_OID_BOOL || t == HELIOS_OID_TEXT || t == 1043;
+}
+
+static int is_bool_const(const expr_t *e, int v)
+{
+    return e->kind == E_CONST && e->type == HELIOS_OID_BOOL && !e->c.null && (e->c.i != 0) == v;
+}
+
+static expr_t *fold_consts(bind_ctx_t *bc, expr_t *e)
+{
+    if (e == NULL) return e;
+    if (e->kind != E_OP && e->kind != E_AND && e->kind != E_OR && e->kind != E_NOT &&
+        e->kind != E_CAST) {
+        return e;
+    }
+    int all_const = 1;
+    for (uint32_t i = 0; i < e->n_args; i++) {
+        e->args[i] = fold_consts(bc, e->args[i]);
+        if (e->args[i]->kind != E_CONST || !fold_type(e->args[i]->type) ||
+            !fold_type(e->args[i]->c.null ? e->args[i]->type : e->args[i]->c.t)) {
+            all_const = 0;
+        }
+    }
+    if (e->kind == E_AND || e->kind == E_OR) {
+        int is_and = e->kind == E_AND;
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < e->n_args; i++) {
+            if (is_bool_const(e->args[i], !is_and)) return e->args[i]; /* false AND / true OR */
+            if (is_bool_const(e->args[i], is_and)) continue;           /* true AND / false OR */
+            e->args[n++] = e->args[i];
+        }
+        if (n == 0) {
+            val_t v = {.t = HELIOS_OID_BOOL, .i = is_and};
+            return mk_const(bc->a, &v);
+        }
+        if (n == 1) return e->args[0];
+        e->n_args = (uint16_t)n;
+        return e;
+    }
+    if (!all_const || e->n_args == 0 || !fold_type(e->type)) return e;
+    if (e->kind == E_OP && e->op == OP_CONCAT &&
+        (e->args[0]->type != HELIOS_OID_TEXT || e->args[e->n_args - 1]->type != HELIOS_OID_TEXT)) {
+        return e;
+    }
+    helios_err_t err = HELIOS_ERR_INIT;
+    exec_ctx_t cx = {0};
+    cx.s = bc->s;
+    cx.eng = bc->eng;
+    cx.ar = bc->a;
+    cx.err = &err;
+    val_t v;
+    if (eval(&cx, e, &v) != 0) return e;
+    if (!v.null && v.t != e->type) return e;
+    if (v.null) v.t = e->type;
+    expr_t *c = mk_const(bc->a, &v);
+    c->type = e->type;
+    c->typmod = e->typmod;
+    c->location = e->location;
+    return c;
+}
+
 static int32_t add_conj(bind_ctx_t *bc, fromst_t *fs, expr_t *e)
 {
+    e = fold_consts(bc, e);
+    if (is_bool_const(e, 1)) return 0; /* WHERE 1 = 1 */
     split_conj(bc->a, e, &fs->conj, &fs->n_conj, &fs->cap_conj);
     return 0;
 }
@@ -278,7 +352,79 @@ static int32_t using_conds(bind_ctx_t *bc, scope_t *q, uint32_t lrte0, uint32_t 
     return 0;
 }
 
-static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out);
+static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out, double *rows);
+
+/* ---- estimates and costs (docs/sql.md, "Planner") ----
+ * Costs are in units of one row read and decoded by a sequential scan. */
+#define COST_ROW 1.0
+#define COST_BUILD 1.5  /* insert one row into a hash table */
+#define COST_PROBE 1.0  /* probe a hash table with one row */
+#define COST_GET 4.0    /* one point read of a row by its primary key */
+#define COST_SEEK 6.0   /* position an index iterator at a key */
+#define COST_CROSS 0.2  /* one pair of a nested loop without an index */
+#define SEL_EQ 0.1      /* col = value without statistics */
+#define SEL_RANGE (1.0 / 3)
+#define SEL_OTHER 0.25
+
+typedef struct pctx {
+    bind_ctx_t *bc;
+    fromst_t *fs;
+    uint32_t d, nc;
+    uint64_t *refs;
+    uint8_t *sub, *pre; /* pre: pushed into one unit before joining */
+    uint64_t *ra, *rb;  /* equality conjuncts: units referenced by each side */
+    int en_hash, en_nl;
+} pctx_t;
+
+/* an index nested-loop lookup: the inner table's primary key or an index's leading columns
+   given by expressions over the outer rows */
+typedef struct nlkey {
+    uint32_t kind; /* 0 none, 1 primary key, 2 secondary index */
+    index_def_t *ix;
+    uint32_t n;
+    expr_t *ex[16];
+    int32_t ci[16];   /* conjunct (in pctx) or key pair index each came from */
+    uint8_t exact[16]; /* same type: the lookup enforces the equality */
+    double matches;   /* inner rows per lookup, before the inner filter */
+} nlkey_t;
+
+static int nl_find(const plan_t *sc, uint32_t d, expr_t **outer, expr_t **inner, const int32_t *ci,
+                   uint32_t n, nlkey_t *k);
+static double nl_cost(const nlkey_t *k, double outer_rows);
+static plan_t *nl_inner(bind_ctx_t *bc, plan_t *sc, const nlkey_t *k);
+static void unit_estimate(pctx_t *pc, unit_t *un, expr_t **mine, uint32_t nm);
+static plan_t *wrap_filter(bind_ctx_t *bc, plan_t *p, expr_t *f, uint32_t depth);
+
+/* a left join to a table looked up by its primary key or an index on the join columns, when
+   that is cheaper than hashing the right side (decided again when WHERE conditions pushed
+   below it make the left side smaller) */
+static void left_nl(bind_ctx_t *bc, uint32_t d, plan_t *j, double lrows, double rrows)
+{
+    nlkey_t k;
+    int32_t ci[64];
+    plan_t *rp = j->r;
+    if (j->nl || j->kind != P_JOIN || j->jtype != 2 || j->n_keys == 0 || j->n_keys > 64 ||
+        !stats_enabled(bc->s, "enable_nestloop")) {
+        return;
+    }
+    for (uint32_t i = 0; i < j->n_keys; i++) ci[i] = (int32_t)i;
+    if (!nl_find(rp, d, j->lkeys, j->rkeys, ci, j->n_keys, &k)) return;
+    pctx_t pc = {.bc = bc, .d = d};
+    unit_t ru = {.plan = rp, .est = (uint64_t)rrows};
+    unit_estimate(&pc, &ru, NULL, 0);
+    double hash = ru.cost + rrows * COST_BUILD + lrows * COST_PROBE;
+    if (nl_cost(&k, lrows) >= hash && stats_enabled(bc->s, "enable_hashjoin")) return;
+    j->nl = 1;
+    j->r = nl_inner(bc, rp, &k);
+    for (uint32_t i = 0; i < j->n_keys; i++) {
+        int enforced = 0;
+        for (uint32_t c = 0; c < k.n; c++) enforced |= k.ci[c] == (int32_t)i && k.exact[c];
+        if (enforced) continue;
+        expr_t *eq = mk_op(bc->a, OP_EQ, HELIOS_OID_BOOL, j->lkeys[i], j->rkeys[i]);
+        j->filter = j->filter == NULL ? eq : mk_bool(bc->a, E_AND, eq, j->filter);
+    }
+    j->n_keys = 0;
+}
 
 static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, fromst_t *fs)
 {
@@ -332,8 +478,9 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
     if ((rc = from_item(bc, q, je->rarg, &rfs)) != 0) return rc;
     uint32_t r2 = q->n_rtes;
     plan_t *lp, *rp;
-    if ((rc = plan_units(bc, q, &lfs, &lp)) != 0) return rc;
-    if ((rc = plan_units(bc, q, &rfs, &rp)) != 0) return rc;
+    double lrows, rrows;
+    if ((rc = plan_units(bc, q, &lfs, &lp, &lrows)) != 0) return rc;
+    if ((rc = plan_units(bc, q, &rfs, &rp, &rrows)) != 0) return rc;
     expr_t *cond = NULL;
     if (je->is_natural || je->n_using_clause > 0) {
         char **names = ar_zalloc(bc->a, sizeof(char *) * 64);
@@ -359,6 +506,7 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
         bc->agg_ok = saved;
         if (rc != 0) return rc;
         if ((rc = coerce_to(bc, &cond, HELIOS_OID_BOOL, -1, 0)) != 0) return rc;
+        cond = fold_consts(bc, cond);
     }
     uint32_t lo = q->rtes[r0].base, mid = r1 < r2 ? q->rtes[r1].base : q->width, hi = q->width;
     plan_t *j = mkplan(bc->a, P_JOIN, q->depth);
@@ -368,6 +516,9 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
         plan_t *t = lp;
         lp = rp;
         rp = t;
+        double tr = lrows;
+        lrows = rrows;
+        rrows = tr;
         llo = mid; lhi = hi; rlo = lo; rhi = mid;
     }
     j->l = lp;
@@ -407,15 +558,33 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
                     continue;
                 }
             }
+            int sub2 = 0;
+            if (j->jtype == 2 && refs_of(c, &tmp, q->depth, &sub2) == 2 && !sub2) {
+                /* an ON condition over the side that produces NULLs only decides which of
+                   its rows match: it filters that side below the join */
+                rp = wrap_filter(bc, rp, c, q->depth);
+                if (rp->kind == P_SCAN && rp->pk_eq == NULL && rp->use_idx == NULL &&
+                    rp->n_lo == 0 && rp->n_hi == 0) {
+                    uint32_t used = 0;
+                    plan_scan_access(bc, rp, &c, 1, &used);
+                }
+                rrows *= SEL_OTHER;
+                continue;
+            }
             rest = rest == NULL ? c : mk_bool(bc->a, E_AND, rest, c);
         }
         j->filter = rest;
+        j->r = rp;
     }
+    if (rrows < 1) rrows = 1;
+    left_nl(bc, q->depth, j, lrows, rrows);
+    double jr = j->jtype == 3 ? lrows + rrows : (lrows > rrows ? lrows : rrows);
+    j->erows = jr;
     unit_t *u = add_unit(bc, fs);
     u->plan = j;
     u->lo = lo;
     u->hi = hi;
-    u->est = 1000;
+    u->est = (uint64_t)jr;
     return 0;
 }
 
@@ -541,6 +710,21 @@ static int no_local_refs(const expr_t *e, uint32_t depth)
     return 1;
 }
 
+/* a copy of a key expression for an access path: the path must not share nodes with the
+   filter, as passes that rewrite expressions in place (bind_agg.c's remap of grouped outer
+   columns) visit both */
+static expr_t *key_copy(arena_t *a, expr_t *e)
+{
+    if (e == NULL) return NULL;
+    expr_t *c = ar_alloc(a, sizeof *c);
+    memcpy(c, e, sizeof *c);
+    if (e->n_args > 0 && e->args != NULL) {
+        c->args = ar_alloc(a, sizeof(expr_t *) * e->n_args);
+        for (uint32_t i = 0; i < e->n_args; i++) c->args[i] = key_copy(a, e->args[i]);
+    }
+    return c;
+}
+
 /* choose the access path of a table scan from its single-table conjuncts */
 int32_t plan_scan_access(bind_ctx_t *bc, plan_t *sc, expr_t **conj, uint32_t n_conj,
                          uint32_t *used)
@@ -555,10 +739,10 @@ int32_t plan_scan_access(bind_ctx_t *bc, plan_t *sc, expr_t **conj, uint32_t n_c
                 expr_t *c = conj[i];
                 if (c->kind != E_OP || c->op != OP_EQ) continue;
                 if (is_bare_col(c->args[0], d, sc->base, t->pk[k]) && no_local_refs(c->args[1], d)) {
-                    eq[k] = c->args[1];
+                    eq[k] = key_copy(bc->a, c->args[1]);
                 } else if (is_bare_col(c->args[1], d, sc->base, t->pk[k]) &&
                            no_local_refs(c->args[0], d)) {
-                    eq[k] = c->args[0];
+                    eq[k] = key_copy(bc->a, c->args[0]);
                 }
                 if (eq[k] != NULL) {
                     got++;
@@ -580,7 +764,7 @@ int32_t plan_scan_access(bind_ctx_t *bc, plan_t *sc, expr_t **conj, uint32_t n_c
             int right = is_bare_col(c->args[1], d, sc->base, t->pk[0]) && no_local_refs(c->args[0], d);
             if (!left && !right) continue;
             uint32_t op = c->op;
-            expr_t *v = left ? c->args[1] : c->args[0];
+            expr_t *v = key_copy(bc->a, left ? c->args[1] : c->args[0]);
             if (right) {
                 op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT : OP_LE;
             }
@@ -616,7 +800,7 @@ int32_t plan_scan_access(bind_ctx_t *bc, plan_t *sc, expr_t **conj, uint32_t n_c
                     found = c->args[0];
             }
             if (found == NULL) break;
-            eq[got++] = found;
+            eq[got++] = key_copy(bc->a, found);
         }
         if (got > 0 && (sc->use_idx == NULL || got > sc->n_idx_eq)) {
             sc->use_idx = ix;
@@ -643,9 +827,469 @@ static plan_t *wrap_filter(bind_ctx_t *bc, plan_t *p, expr_t *f, uint32_t depth)
     return fp;
 }
 
-static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out)
+static int col_of(const expr_t *e, uint32_t d, const plan_t *sc, uint32_t *col)
+{
+    if (sc == NULL || sc->kind != P_SCAN || sc->tab == NULL || e->kind != E_COL || e->depth != d)
+        return 0;
+    if (e->idx < sc->base || e->idx >= sc->base + sc->tab->n_cols) return 0;
+    *col = e->idx - sc->base;
+    return 1;
+}
+
+static int col_unique(const table_t *t, uint32_t c)
+{
+    if (t->n_pk == 1 && t->pk[0] == c) return 1;
+    for (uint32_t x = 0; x < t->n_idx; x++) {
+        if (t->idx[x].unique && t->idx[x].n_cols == 1 && t->idx[x].cols[0] == c) return 1;
+    }
+    return 0;
+}
+
+/* distinct values of column c of t: ANALYZE's figure, else the row count (a key) */
+static double col_nd(const table_t *t, uint32_t c)
+{
+    double nd = stats_ndistinct(t, c);
+    if (nd > 0) return nd;
+    return t->est_rows > 0 ? (double)t->est_rows : 1;
+}
+
+static double clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* selectivity of a conjunct over one scan's columns */
+static double conj_sel(const plan_t *sc, uint32_t d, const expr_t *c)
+{
+    table_t *t = sc != NULL && sc->kind == P_SCAN ? sc->tab : NULL;
+    uint32_t col;
+    if (c->kind == E_OR) {
+        double s = 0;
+        for (uint32_t i = 0; i < c->n_args; i++) {
+            double x = conj_sel(sc, d, c->args[i]);
+            s = s + x - s * x;
+        }
+        return s;
+    }
+    if (c->kind == E_NOT && c->n_args == 1) return 1 - conj_sel(sc, d, c->args[0]);
+    if (c->kind == E_CONST && c->type == HELIOS_OID_BOOL) return c->c.null || !c->c.i ? 0 : 1;
+    if (t == NULL || t->kind != REL_TABLE) return SEL_OTHER;
+    if (c->kind == E_ISNULL && c->n_args == 1 && col_of(c->args[0], d, sc, &col)) {
+        double nf = t->st_rows > 0 ? t->cols[col].st_null_frac : 0.005;
+        return c->op == 0 ? nf : 1 - nf;
+    }
+    if (c->kind == E_IN && c->op == 0 && c->n_args > 1 && col_of(c->args[0], d, sc, &col)) {
+        double nd = col_nd(t, col);
+        return clamp01((double)(c->n_args - 1) / nd);
+    }
+    if (c->kind != E_OP || c->n_args != 2) return SEL_OTHER;
+    const expr_t *a = c->args[0], *b = c->args[1];
+    uint32_t op = c->op;
+    if (!col_of(a, d, sc, &col)) {
+        if (!col_of(b, d, sc, &col)) return SEL_OTHER;
+        const expr_t *x = a;
+        a = b;
+        b = x;
+        op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT : op == OP_GE ? OP_LE : op;
+    }
+    column_t *cl = &t->cols[col];
+    double notnull = t->st_rows > 0 ? 1 - cl->st_null_frac : 1;
+    if (op == OP_EQ) {
+        double nd = stats_ndistinct(t, col);
+        if (nd > 0) return notnull / nd;
+        if (col_unique(t, col)) return 1.0 / (t->est_rows > 0 ? (double)t->est_rows : 1);
+        return SEL_EQ;
+    }
+    if (op == OP_NE) {
+        double nd = stats_ndistinct(t, col);
+        return nd > 0 ? notnull * (1 - 1 / nd) : 1 - SEL_EQ;
+    }
+    if (op < OP_LT || op > OP_GE) return SEL_OTHER;
+    double pos;
+    if (b->kind != E_CONST || t->st_rows <= 0 || !cl->st_has_range || !stats_pos(&b->c, &pos))
+        return SEL_RANGE;
+    double lo = cl->st_lo, hi = cl->st_hi;
+    double below; /* fraction of values < pos */
+    if (hi <= lo) below = pos > lo ? 1 : 0;
+    else below = clamp01((pos - lo) / (hi - lo));
+    double s = op == OP_LT || op == OP_LE ? below : 1 - below;
+    return clamp01(s) * notnull;
+}
+
+/* the rows a unit produces after its pushed-down conjuncts, and what producing them costs */
+static void unit_estimate(pctx_t *pc, unit_t *un, expr_t **mine, uint32_t nm)
+{
+    plan_t *p = un->plan;
+    if (p->kind != P_SCAN || p->tab == NULL || p->tab->kind != REL_TABLE) {
+        double r = (double)un->est;
+        for (uint32_t i = 0; i < nm; i++) r *= SEL_OTHER;
+        un->rows = r < 1 ? 1 : r;
+        un->cost = (double)un->est * COST_ROW;
+        return;
+    }
+    table_t *t = p->tab;
+    double total = t->est_rows > 0 ? (double)t->est_rows : 1;
+    double sel = 1;
+    for (uint32_t i = 0; i < nm; i++) sel *= conj_sel(p, pc->d, mine[i]);
+    double r = total * sel;
+    if (p->pk_eq != NULL || (p->use_idx != NULL && p->use_idx->unique &&
+                             p->n_idx_eq == p->use_idx->n_cols)) {
+        r = r > 1 ? 1 : r;
+    }
+    un->rows = r < 1 ? 1 : r;
+    if (p->pk_eq != NULL) {
+        un->cost = COST_GET;
+    } else if (p->use_idx != NULL) {
+        double m = total;
+        for (uint32_t k = 0; k < p->n_idx_eq; k++) m /= col_nd(t, p->use_idx->cols[k]);
+        un->cost = COST_SEEK + (m < 1 ? 1 : m) * COST_GET;
+    } else if (p->n_lo || p->n_hi) {
+        un->cost = total * SEL_RANGE * COST_ROW;
+    } else {
+        un->cost = total * COST_ROW;
+    }
+}
+
+/* distinct values of a join key over `rows` rows of the units in `set` */
+static double key_nd(pctx_t *pc, const expr_t *e, uint64_t set, double rows)
+{
+    double nd = rows;
+    for (uint32_t u = 0; u < pc->fs->n_units; u++) {
+        if (!((set >> u) & 1)) continue;
+        unit_t *un = &pc->fs->units[u];
+        uint32_t col;
+        if (col_of(e, pc->d, un->plan, &col)) {
+            nd = col_nd(un->plan->tab, col);
+            if (nd > un->rows) nd = un->rows;
+            break;
+        }
+    }
+    if (nd > rows) nd = rows;
+    return nd < 1 ? 1 : nd;
+}
+
+static int key_type_ok(uint32_t outer, uint32_t col)
+{
+    if (outer == col) return 2;
+    if (val_is_int(outer) && val_is_int(col)) return 1;
+    if (outer != 1042 && col != 1042 && val_is_text(outer) && val_is_text(col)) return 1;
+    return 0;
+}
+
+/* can the scan sc be looked up by the pairs outer[i] = inner[i] (inner: its columns)? */
+static int nl_find(const plan_t *sc, uint32_t d, expr_t **outer, expr_t **inner, const int32_t *ci,
+                   uint32_t n, nlkey_t *k)
+{
+    memset(k, 0, sizeof *k);
+    if (sc == NULL || sc->kind != P_SCAN || sc->tab == NULL || sc->tab->kind != REL_TABLE ||
+        sc->tab->tree == 0) {
+        return 0;
+    }
+    table_t *t = sc->tab;
+    double total = t->est_rows > 0 ? (double)t->est_rows : 1;
+    int32_t by_col[1600];
+    uint32_t ncols = t->n_cols < 1600 ? t->n_cols : 1600;
+    for (uint32_t c = 0; c < ncols; c++) by_col[c] = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t col;
+        if (col_of(inner[i], d, sc, &col) && col < ncols && by_col[col] < 0 &&
+            key_type_ok(outer[i]->type, t->cols[col].type)) {
+            by_col[col] = (int32_t)i;
+        }
+    }
+    if (t->n_pk > 0) {
+        uint32_t got = 0;
+        for (uint32_t c = 0; c < t->n_pk; c++) got += t->pk[c] < ncols && by_col[t->pk[c]] >= 0;
+        if (got == t->n_pk) {
+            k->kind = 1;
+            k->n = t->n_pk;
+            for (uint32_t c = 0; c < t->n_pk; c++) {
+                int32_t i = by_col[t->pk[c]];
+                k->ex[c] = outer[i];
+                k->ci[c] = ci[i];
+                k->exact[c] = key_type_ok(outer[i]->type, t->cols[t->pk[c]].type) == 2;
+            }
+            k->matches = 1;
+            return 1;
+        }
+    }
+    for (uint32_t x = 0; x < t->n_idx; x++) {
+        index_def_t *ix = &t->idx[x];
+        uint32_t got = 0;
+        while (got < ix->n_cols && ix->cols[got] < ncols && by_col[ix->cols[got]] >= 0) got++;
+        if (got == 0) continue;
+        double m = total;
+        if (ix->unique && got == ix->n_cols) m = 1;
+        else
+            for (uint32_t c = 0; c < got; c++) m /= col_nd(t, ix->cols[c]);
+        if (m < 1) m = 1;
+        if (k->kind != 0 && m >= k->matches) continue;
+        k->kind = 2;
+        k->ix = ix;
+        k->n = got;
+        k->matches = m;
+        for (uint32_t c = 0; c < got; c++) {
+            int32_t i = by_col[ix->cols[c]];
+            k->ex[c] = outer[i];
+            k->ci[c] = ci[i];
+            k->exact[c] = key_type_ok(outer[i]->type, t->cols[ix->cols[c]].type) == 2;
+        }
+    }
+    return k->kind != 0;
+}
+
+static double nl_cost(const nlkey_t *k, double outer_rows)
+{
+    if (k->kind == 1) return outer_rows * COST_GET;
+    return outer_rows * (COST_SEEK + k->matches * COST_GET);
+}
+
+/* equality conjunct i joins `joined` to unit u: the side over joined in *o, u's in *in */
+static int join_pair(pctx_t *pc, uint32_t i, uint64_t joined, uint32_t u, expr_t **o, expr_t **in)
+{
+    if (pc->pre[i] || pc->sub[i] || pc->ra[i] == 0 || pc->rb[i] == 0) return 0;
+    uint64_t bit = (uint64_t)1 << u;
+    expr_t *c = pc->fs->conj[i];
+    if ((pc->ra[i] & ~joined) == 0 && pc->rb[i] == bit) {
+        *o = c->args[0];
+        *in = c->args[1];
+        return 1;
+    }
+    if ((pc->rb[i] & ~joined) == 0 && pc->ra[i] == bit) {
+        *o = c->args[1];
+        *in = c->args[0];
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct jstep {
+    double rows, cost;
+    int nl, keys, connected;
+    nlkey_t k;
+} jstep_t;
+
+/* estimate joining unit u to the units `joined` (cur rows) */
+static void eval_step(pctx_t *pc, uint64_t joined, double cur, uint32_t u, jstep_t *js)
+{
+    unit_t *un = &pc->fs->units[u];
+    uint64_t bit = (uint64_t)1 << u, now = joined | bit;
+    double sel = 1;
+    expr_t *outer[64], *inner[64];
+    int32_t ci[64];
+    uint32_t np = 0;
+    memset(js, 0, sizeof *js);
+    for (uint32_t i = 0; i < pc->nc; i++) {
+        if (pc->pre[i] || pc->sub[i]) continue;
+        uint64_t r = pc->refs[i];
+        if (r == 0 || (r & ~now) != 0 || (r & bit) == 0 || (r & joined) == 0) continue;
+        js->connected = 1;
+        expr_t *o, *in;
+        if (join_pair(pc, i, joined, u, &o, &in)) {
+            double a = key_nd(pc, o, joined, cur), b = key_nd(pc, in, bit, un->rows);
+            sel /= a > b ? a : b;
+            js->keys++;
+            if (np < 64) {
+                outer[np] = o;
+                inner[np] = in;
+                ci[np++] = (int32_t)i;
+            }
+        } else {
+            sel *= SEL_OTHER;
+        }
+    }
+    js->rows = cur * un->rows * sel;
+    if (js->rows < 1) js->rows = 1;
+    double small = cur < un->rows ? cur : un->rows, big = cur < un->rows ? un->rows : cur;
+    if (js->keys > 0 && pc->en_hash) {
+        js->cost = un->cost + small * COST_BUILD + big * COST_PROBE;
+    } else {
+        js->cost = un->cost + cur * un->rows * COST_CROSS;
+    }
+    if (pc->en_nl && js->keys > 0 && nl_find(un->plan, pc->d, outer, inner, ci, np, &js->k)) {
+        double c = nl_cost(&js->k, cur);
+        if (c < js->cost || !pc->en_hash) {
+            js->cost = c;
+            js->nl = 1;
+        }
+    }
+}
+
+/* greedy join order of the units in mask from `start`: each step adds the connected unit
+   giving the fewest rows (ties: the cheaper); returns the total cost */
+static double greedy(pctx_t *pc, uint64_t mask, uint32_t start, uint32_t *order, double *rows)
+{
+    unit_t *us = pc->fs->units;
+    uint64_t joined = (uint64_t)1 << start;
+    double cur = us[start].rows, cost = us[start].cost;
+    uint32_t n = 0;
+    order[n++] = start;
+    while (joined != mask) {
+        int32_t best = -1;
+        jstep_t bj = {0};
+        for (uint32_t u = 0; u < pc->fs->n_units; u++) {
+            if (!((mask >> u) & 1) || ((joined >> u) & 1)) continue;
+            jstep_t js;
+            eval_step(pc, joined, cur, u, &js);
+            if (best < 0 || js.connected > bj.connected ||
+                (js.connected == bj.connected &&
+                 (js.rows < bj.rows || (js.rows == bj.rows && js.cost < bj.cost)))) {
+                best = (int32_t)u;
+                bj = js;
+            }
+        }
+        cost += bj.cost;
+        cur = bj.rows;
+        joined |= (uint64_t)1 << best;
+        order[n++] = (uint32_t)best;
+    }
+    *rows = cur;
+    return cost;
+}
+
+static plan_t *nl_inner(bind_ctx_t *bc, plan_t *sc, const nlkey_t *k)
+{
+    plan_t *in = ar_alloc(bc->a, sizeof *in);
+    memcpy(in, sc, sizeof *in);
+    in->pk_eq = NULL;
+    in->n_lo = in->n_hi = 0;
+    in->use_idx = NULL;
+    in->idx_eq = NULL;
+    in->n_idx_eq = 0;
+    expr_t **ex = ar_alloc(bc->a, sizeof(expr_t *) * (k->n + 1));
+    for (uint32_t i = 0; i < k->n; i++) ex[i] = key_copy(bc->a, k->ex[i]);
+    if (k->kind == 1) {
+        in->pk_eq = ex;
+    } else {
+        in->use_idx = k->ix;
+        in->idx_eq = ex;
+        in->n_idx_eq = k->n;
+    }
+    in->erows = k->matches;
+    return in;
+}
+
+static void add_filter(bind_ctx_t *bc, plan_t *j, expr_t *c)
+{
+    j->filter = j->filter == NULL ? c : mk_bool(bc->a, E_AND, j->filter, c);
+}
+
+/* join unit u to cur (the units in joined) as eval_step decided */
+static plan_t *build_step(pctx_t *pc, plan_t *cur, uint64_t joined, double cur_rows, uint32_t u,
+                          uint8_t *done)
+{
+    bind_ctx_t *bc = pc->bc;
+    unit_t *un = &pc->fs->units[u];
+    uint64_t bit = (uint64_t)1 << u, now = joined | bit;
+    jstep_t js;
+    eval_step(pc, joined, cur_rows, u, &js);
+    plan_t *j = mkplan(bc->a, P_JOIN, pc->d);
+    j->jtype = 1;
+    j->erows = js.rows;
+    uint32_t nc = pc->nc;
+    if (js.nl) {
+        j->nl = 1;
+        j->l = cur;
+        j->r = nl_inner(bc, un->plan, &js.k);
+        j->n_rslots = un->hi - un->lo;
+        j->rslots = ar_alloc(bc->a, sizeof(uint32_t) * (j->n_rslots + 1));
+        for (uint32_t i = 0; i < j->n_rslots; i++) j->rslots[i] = un->lo + i;
+        for (uint32_t i = 0; i < nc; i++) {
+            if (done[i] || pc->sub[i] || (pc->refs[i] & ~now) != 0) continue;
+            done[i] = 1;
+            int enforced = 0;
+            for (uint32_t c = 0; c < js.k.n; c++) enforced |= js.k.ci[c] == (int32_t)i && js.k.exact[c];
+            if (!enforced) add_filter(bc, j, pc->fs->conj[i]);
+        }
+        return j;
+    }
+    int hash = js.keys > 0 && pc->en_hash;
+    if (hash) {
+        j->lkeys = ar_alloc(bc->a, sizeof(expr_t *) * nc);
+        j->rkeys = ar_alloc(bc->a, sizeof(expr_t *) * nc);
+    }
+    for (uint32_t i = 0; i < nc; i++) {
+        if (done[i] || pc->sub[i] || (pc->refs[i] & ~now) != 0) continue;
+        done[i] = 1;
+        expr_t *o, *in;
+        if (hash && join_pair(pc, i, joined, u, &o, &in)) {
+            j->lkeys[j->n_keys] = o;
+            j->rkeys[j->n_keys++] = in;
+            continue;
+        }
+        add_filter(bc, j, pc->fs->conj[i]);
+    }
+    if (hash && cur_rows < un->rows) {
+        /* the hash table goes over the smaller input (the right one) */
+        j->l = un->plan;
+        j->r = cur;
+        expr_t **t = j->lkeys;
+        j->lkeys = j->rkeys;
+        j->rkeys = t;
+        uint32_t ns = 0;
+        for (uint32_t w = 0; w < pc->fs->n_units; w++) {
+            if ((joined >> w) & 1) ns += pc->fs->units[w].hi - pc->fs->units[w].lo;
+        }
+        j->rslots = ar_alloc(bc->a, sizeof(uint32_t) * (ns + 1));
+        for (uint32_t w = 0; w < pc->fs->n_units; w++) {
+            if (!((joined >> w) & 1)) continue;
+            for (uint32_t sl = pc->fs->units[w].lo; sl < pc->fs->units[w].hi; sl++)
+                j->rslots[j->n_rslots++] = sl;
+        }
+        return j;
+    }
+    j->l = cur;
+    j->r = un->plan;
+    j->n_rslots = un->hi - un->lo;
+    j->rslots = ar_alloc(bc->a, sizeof(uint32_t) * (j->n_rslots + 1));
+    for (uint32_t i = 0; i < j->n_rslots; i++) j->rslots[i] = un->lo + i;
+    return j;
+}
+
+/* a WHERE conjunct over the preserved side of a left join goes below it (never below the
+   side that produces NULLs) */
+static plan_t *push_below(bind_ctx_t *bc, plan_t *p, expr_t *c, uint32_t d, uint64_t slots_lo,
+                          uint64_t slots_hi);
+
+static int slots_within(const expr_t *e, uint32_t d, uint32_t lo, uint32_t hi)
+{
+    if (e->kind == E_SUBQ || e->kind == E_AGG) return 0;
+    if (e->kind == E_COL && e->depth == d && (e->idx < lo || e->idx >= hi)) return 0;
+    for (uint32_t i = 0; i < e->n_args; i++) {
+        if (!slots_within(e->args[i], d, lo, hi)) return 0;
+    }
+    return 1;
+}
+
+static plan_t *push_below(bind_ctx_t *bc, plan_t *p, expr_t *c, uint32_t d, uint64_t lo,
+                          uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    if (p->kind == P_JOIN && p->jtype == 2 && p->n_lslots > 0 &&
+        slots_within(c, d, p->lslots[0], p->lslots[p->n_lslots - 1] + 1)) {
+        plan_t *l = p->l;
+        double lrows = l->erows > 0 ? l->erows : 1000;
+        if (l->kind == P_SCAN) lrows *= conj_sel(l, d, c);
+        p->l = push_below(bc, l, c, d, lo, hi);
+        if (p->l->kind == P_SCAN) {
+            p->l->erows = lrows < 1 ? 1 : lrows;
+            if (p->l->pk_eq == NULL && p->l->use_idx == NULL && p->l->n_lo == 0 &&
+                p->l->n_hi == 0 && p->l->tab != NULL && p->l->tab->kind == REL_TABLE) {
+                uint32_t used = 0;
+                plan_scan_access(bc, p->l, &c, 1, &used);
+            }
+        }
+        left_nl(bc, d, p, lrows < 1 ? 1 : lrows, p->r->erows > 0 ? p->r->erows : 1000);
+        return p;
+    }
+    return wrap_filter(bc, p, c, d);
+}
+
+static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out, double *rows)
 {
     uint32_t nu = fs->n_units, d = q->depth;
+    if (rows != NULL) *rows = 1;
     if (nu == 0) {
         *out = mkplan(bc->a, P_RESULT, d);
         plan_t *p = *out;
@@ -658,13 +1302,26 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
                             "too many tables in FROM (at most 64)");
     }
     uint32_t nc = fs->n_conj;
-    uint64_t *refs = ar_zalloc(bc->a, sizeof(uint64_t) * (nc + 1));
-    uint8_t *sub = ar_zalloc(bc->a, nc + 1);
+    pctx_t pc = {.bc = bc, .fs = fs, .d = d, .nc = nc};
+    pc.refs = ar_zalloc(bc->a, sizeof(uint64_t) * (nc + 1));
+    pc.ra = ar_zalloc(bc->a, sizeof(uint64_t) * (nc + 1));
+    pc.rb = ar_zalloc(bc->a, sizeof(uint64_t) * (nc + 1));
+    pc.sub = ar_zalloc(bc->a, nc + 1);
+    pc.pre = ar_zalloc(bc->a, nc + 1);
+    pc.en_hash = stats_enabled(bc->s, "enable_hashjoin");
+    pc.en_nl = stats_enabled(bc->s, "enable_nestloop");
     uint8_t *done = ar_zalloc(bc->a, nc + 1);
     for (uint32_t i = 0; i < nc; i++) {
         int s = 0;
-        refs[i] = refs_of(fs->conj[i], fs, d, &s);
-        sub[i] = (uint8_t)s;
+        expr_t *c = fs->conj[i];
+        pc.refs[i] = refs_of(c, fs, d, &s);
+        pc.sub[i] = (uint8_t)s;
+        if (!s && c->kind == E_OP && c->op == OP_EQ && c->n_args == 2) {
+            int s0 = 0;
+            pc.ra[i] = refs_of(c->args[0], fs, d, &s0);
+            pc.rb[i] = refs_of(c->args[1], fs, d, &s0);
+            if (s0 || (pc.ra[i] & pc.rb[i]) != 0) pc.ra[i] = pc.rb[i] = 0;
+        }
     }
     /* push single-unit conjuncts down */
     for (uint32_t u = 0; u < nu; u++) {
@@ -672,27 +1329,27 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
         expr_t **mine = ar_alloc(bc->a, sizeof(expr_t *) * (nc + 1));
         uint32_t nm = 0;
         for (uint32_t i = 0; i < nc; i++) {
-            if (!sub[i] && refs[i] == ((uint64_t)1 << u)) {
+            if (!pc.sub[i] && pc.refs[i] == ((uint64_t)1 << u)) {
                 mine[nm++] = fs->conj[i];
-                done[i] = 1;
-                un->plan = wrap_filter(bc, un->plan, fs->conj[i], d);
+                done[i] = pc.pre[i] = 1;
+                un->plan = push_below(bc, un->plan, fs->conj[i], d, un->lo, un->hi);
             }
         }
         if (un->plan->kind == P_SCAN && nm > 0) {
             uint32_t used = 0;
             plan_scan_access(bc, un->plan, mine, nm, &used);
-            un->est = un->plan->est ? un->plan->est : (un->est / (nm * 4) + 1);
-        } else if (nm > 0) {
-            un->est = un->est / (nm * 4) + 1;
         }
+        unit_estimate(&pc, un, mine, nm);
+        un->plan->erows = un->rows;
     }
-    /* connected components of the equi-join graph: each is joined greedily with hash joins;
-       components are then combined smallest first (cross products only between them) */
+    /* connected components of the join graph: each is joined in the greedy order of the
+       cheapest start (every start tried up to 10 units); components are then combined
+       smallest first (cross products only between them) */
     uint32_t *comp = ar_alloc(bc->a, sizeof(uint32_t) * nu);
     for (uint32_t u = 0; u < nu; u++) comp[u] = u;
     for (uint32_t i = 0; i < nc; i++) {
-        if (done[i] || sub[i]) continue;
-        uint64_t m = refs[i];
+        if (done[i] || pc.sub[i]) continue;
+        uint64_t m = pc.refs[i];
         if (m == 0 || (m & (m - 1)) == 0) continue;
         uint32_t first = (uint32_t)__builtin_ctzll(m);
         for (uint32_t u = 0; u < nu; u++) {
@@ -706,100 +1363,50 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
             }
         }
     }
-    uint8_t *in = ar_zalloc(bc->a, nu);
     plan_t **cplan = ar_zalloc(bc->a, sizeof(plan_t *) * nu);
-    uint64_t *cest = ar_zalloc(bc->a, sizeof(uint64_t) * nu);
+    double *cest = ar_zalloc(bc->a, sizeof(double) * nu);
     uint64_t *cmask = ar_zalloc(bc->a, sizeof(uint64_t) * nu);
+    uint32_t *order = ar_alloc(bc->a, sizeof(uint32_t) * nu);
+    uint32_t *best_order = ar_alloc(bc->a, sizeof(uint32_t) * nu);
     uint32_t ncomp = 0;
     for (uint32_t c0 = 0; c0 < nu; c0++) {
         uint64_t mask = 0;
+        uint32_t size = 0;
         for (uint32_t u = 0; u < nu; u++) {
-            if (comp[u] == c0) mask |= (uint64_t)1 << u;
+            if (comp[u] == c0) {
+                mask |= (uint64_t)1 << u;
+                size++;
+            }
         }
         if (mask == 0) continue;
-        /* start with the smallest estimate in the component */
-        int32_t best = -1;
+        double best_cost = -1, est = 1;
+        int32_t smallest = -1;
         for (uint32_t u = 0; u < nu; u++) {
-            if (((mask >> u) & 1) && (best < 0 || fs->units[u].est < fs->units[best].est)) {
-                best = (int32_t)u;
+            if (((mask >> u) & 1) && (smallest < 0 || fs->units[u].rows < fs->units[smallest].rows))
+                smallest = (int32_t)u;
+        }
+        for (uint32_t u = 0; u < nu; u++) {
+            if (!((mask >> u) & 1)) continue;
+            if (size > 10 && (int32_t)u != smallest) continue;
+            double r;
+            double c = greedy(&pc, mask, u, order, &r);
+            if (best_cost < 0 || c < best_cost) {
+                best_cost = c;
+                est = r;
+                memcpy(best_order, order, sizeof(uint32_t) * size);
             }
         }
-        plan_t *cur = fs->units[best].plan;
-        uint64_t joined = (uint64_t)1 << best;
-        uint64_t est = fs->units[best].est;
-        in[best] = 1;
-        while (joined != mask) {
-            int32_t pick = -1;
-            uint64_t pick_est = UINT64_MAX;
-            for (uint32_t u = 0; u < nu; u++) {
-                if (in[u] || !((mask >> u) & 1)) continue;
-                uint64_t bit = (uint64_t)1 << u;
-                for (uint32_t i = 0; i < nc; i++) {
-                    if (done[i] || sub[i]) continue;
-                    expr_t *c = fs->conj[i];
-                    if (c->kind != E_OP || c->op != OP_EQ) continue;
-                    int s0 = 0;
-                    uint64_t a = refs_of(c->args[0], fs, d, &s0), b = refs_of(c->args[1], fs, d, &s0);
-                    if ((a != 0 && (a & ~joined) == 0 && b == bit) ||
-                        (b != 0 && (b & ~joined) == 0 && a == bit)) {
-                        if (fs->units[u].est < pick_est) {
-                            pick = (int32_t)u;
-                            pick_est = fs->units[u].est;
-                        }
-                        break;
-                    }
-                }
-            }
-            int hash = pick >= 0;
-            if (pick < 0) {
-                for (uint32_t u = 0; u < nu; u++) {
-                    if (!in[u] && ((mask >> u) & 1) &&
-                        (pick < 0 || fs->units[u].est < fs->units[pick].est)) {
-                        pick = (int32_t)u;
-                    }
-                }
-            }
-            uint64_t bit = (uint64_t)1 << pick;
-            unit_t *un = &fs->units[pick];
-            plan_t *j = mkplan(bc->a, P_JOIN, d);
-            j->jtype = 1;
-            j->l = cur;
-            j->r = un->plan;
-            j->n_rslots = un->hi - un->lo;
-            j->rslots = ar_alloc(bc->a, sizeof(uint32_t) * (j->n_rslots + 1));
-            for (uint32_t i = 0; i < j->n_rslots; i++) j->rslots[i] = un->lo + i;
-            if (hash) {
-                j->lkeys = ar_alloc(bc->a, sizeof(expr_t *) * nc);
-                j->rkeys = ar_alloc(bc->a, sizeof(expr_t *) * nc);
-            }
-            uint64_t now = joined | bit;
-            for (uint32_t i = 0; i < nc; i++) {
-                if (done[i] || sub[i] || (refs[i] & ~now) != 0) continue;
-                expr_t *c = fs->conj[i];
-                done[i] = 1;
-                if (hash && c->kind == E_OP && c->op == OP_EQ) {
-                    int s0 = 0;
-                    uint64_t a = refs_of(c->args[0], fs, d, &s0), b = refs_of(c->args[1], fs, d, &s0);
-                    if (a != 0 && (a & ~joined) == 0 && b == bit) {
-                        j->lkeys[j->n_keys] = c->args[0];
-                        j->rkeys[j->n_keys++] = c->args[1];
-                        continue;
-                    }
-                    if (b != 0 && (b & ~joined) == 0 && a == bit) {
-                        j->lkeys[j->n_keys] = c->args[1];
-                        j->rkeys[j->n_keys++] = c->args[0];
-                        continue;
-                    }
-                }
-                j->filter = j->filter == NULL ? c : mk_bool(bc->a, E_AND, j->filter, c);
-            }
-            est = hash ? (est > un->est ? est : un->est) : est * un->est;
-            cur = j;
-            joined = now;
-            in[pick] = 1;
+        plan_t *cur = fs->units[best_order[0]].plan;
+        uint64_t joined = (uint64_t)1 << best_order[0];
+        double cur_rows = fs->units[best_order[0]].rows;
+        for (uint32_t s = 1; s < size; s++) {
+            uint32_t u = best_order[s];
+            cur = build_step(&pc, cur, joined, cur_rows, u, done);
+            cur_rows = cur->erows;
+            joined |= (uint64_t)1 << u;
         }
         cplan[ncomp] = cur;
-        cest[ncomp] = est;
+        cest[ncomp] = size > 1 ? est : fs->units[best_order[0]].rows;
         cmask[ncomp] = mask;
         ncomp++;
     }
@@ -807,12 +1414,14 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
     uint8_t *cused = ar_zalloc(bc->a, ncomp + 1);
     plan_t *cur = NULL;
     uint64_t joined = 0;
+    double total = 1;
     for (uint32_t step = 0; step < ncomp; step++) {
         int32_t pick = -1;
         for (uint32_t k = 0; k < ncomp; k++) {
             if (!cused[k] && (pick < 0 || cest[k] < cest[pick])) pick = (int32_t)k;
         }
         cused[pick] = 1;
+        total *= cest[pick];
         if (cur == NULL) {
             cur = cplan[pick];
             joined = cmask[pick];
@@ -822,6 +1431,7 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
         j->jtype = 1;
         j->l = cur;
         j->r = cplan[pick];
+        j->erows = total;
         uint32_t ns = 0;
         for (uint32_t u = 0; u < nu; u++) {
             if ((cmask[pick] >> u) & 1) ns += fs->units[u].hi - fs->units[u].lo;
@@ -833,7 +1443,7 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
         }
         uint64_t now = joined | cmask[pick];
         for (uint32_t i = 0; i < nc; i++) {
-            if (done[i] || sub[i] || (refs[i] & ~now) != 0) continue;
+            if (done[i] || pc.sub[i] || (pc.refs[i] & ~now) != 0) continue;
             done[i] = 1;
             j->filter = j->filter == NULL ? fs->conj[i] : mk_bool(bc->a, E_AND, j->filter, fs->conj[i]);
         }
@@ -846,6 +1456,7 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
             cur = wrap_filter(bc, cur, fs->conj[i], d);
         }
     }
+    if (rows != NULL) *rows = total;
     *out = cur;
     return 0;
 }
@@ -891,7 +1502,7 @@ int32_t bind_from(bind_ctx_t *bc, scope_t *q, PgQuery__Node **items, uint32_t n_
         }
         add_conj(bc, &fs, w);
     }
-    if ((rc = plan_units(bc, q, &fs, out)) != 0) return rc;
+    if ((rc = plan_units(bc, q, &fs, out, NULL)) != 0) return rc;
     fix_width(*out, q->width);
     return 0;
 }

@@ -1167,7 +1167,10 @@ int32_t exec_utility(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *
     }
     case PG_QUERY__NODE__NODE_VACUUM_STMT:
         *tag = n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
-        return 0;
+        return stats_analyze_stmt(s, n->vacuum_stmt, err); /* stats.c */
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+        *tag = "EXPLAIN";
+        return explain_run(s, n->explain_stmt, sp->sql, sink, err); /* explain.c */
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
         *tag = "CHECKPOINT";
         return helios_lsm_checkpoint(eng->lsm, err);

@@ -1059,6 +1059,7 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
 {
     int32_t rc;
     out->width = p->width;
+    if (p->kind == P_JOIN && p->nl) return exec_nl_join(cx, p, out); /* exec_nl.c */
     switch (p->kind) {
     case P_SCAN:
         return exec_scan(cx, p, out);

@@ -116,6 +116,9 @@ int32_t sess_set_setting(helios_session_t *s, const char *name, const char *valu
 {
     char low[128];
     lower_into(low, sizeof low, name);
+    if (strncmp(low, "enable_", 7) == 0 || strcmp(low, "search_path") == 0)
+        /* planner switches (bind_from.c) and name resolution: plans are redone */
+        __atomic_fetch_add(&s->eng->cat.version, 1, __ATOMIC_SEQ_CST);
     if (strcmp(low, "server_version") == 0 || strcmp(low, "server_encoding") == 0 ||
         strcmp(low, "server_version_num") == 0 || strcmp(low, "is_superuser") == 0) {
         return sql_err(err, HELIOS_ERR_CANT_CHANGE_RUNTIME_PARAM,

@@ -154,6 +154,12 @@ typedef struct column {
     uint32_t identity;          /* 1: GENERATED ALWAYS, 2: BY DEFAULT */
     uint32_t seq_oid;           /* serial/identity sequence */
     uint32_t dropped;
+    /* statistics (kernel/sql/stats.c, ANALYZE): 0 ndistinct = unknown. Written in place by
+       ANALYZE under table_t.mu, read by the planner without a lock (estimates only) */
+    double st_ndistinct; /* distinct non-null values when st_rows rows were counted */
+    double st_null_frac;
+    double st_lo, st_hi; /* min/max as positions on a number line (stats_pos) */
+    uint32_t st_has_range;
 } column_t;
 
 typedef struct index_def {
@@ -199,6 +205,10 @@ typedef struct table {
     uint64_t est_rows;
     uint32_t sys_id; /* REL_SYSTEM: which view */
     pthread_mutex_t mu;
+    /* statistics (stats.c): rows counted by the last ANALYZE (0: never), est_rows then */
+    double st_rows;
+    uint64_t st_rows_at;
+    uint32_t st_busy; /* an ANALYZE of this table is running */
 } table_t;
 
 typedef struct schema {
@@ -365,6 +375,12 @@ typedef struct plan {
     expr_t *limit, *offset;
     /* P_SUBQ: child output copied to slots base.. */
     uint32_t est;
+    /* planner (bind_from.c, exec_nl.c, explain.c) */
+    uint8_t nl;          /* P_JOIN: index nested loop: for each row of l, run r (a P_SCAN whose
+                            pk_eq / idx_eq read the l row's columns) -- exec_nl.c */
+    const char *alias;   /* P_SCAN / P_SUBQ: the range variable's name (EXPLAIN) */
+    double erows;        /* estimated output rows (EXPLAIN; 0: not estimated) */
+    char **colnames;     /* P_SUBQ: names of the child's output columns (EXPLAIN) */
 } plan_t;
 
 /* output column of a statement */
@@ -668,6 +684,32 @@ user_t *cat_find_user(helios_engine_t *eng, const char *name);
 int32_t seq_nextval(helios_engine_t *eng, table_t *seq, int64_t *out, helios_err_t *err);
 int32_t cat_persist_seq(helios_engine_t *eng, table_t *seq, helios_err_t *err);
 int32_t cat_commit_batch(helios_engine_t *eng, helios_wbatch_t *b, helios_err_t *err);
+
+/* ---------- stats.c: ANALYZE and estimates ---------- */
+/* ANALYZE one table (t == NULL: every table): per column ndistinct (HyperLogLog), null
+   fraction, min/max; persisted in the catalog. Reads the newest committed rows. */
+int32_t stats_analyze(helios_engine_t *eng, table_t *t, helios_err_t *err);
+/* auto-analyze when the row count changed by more than 10% since the last ANALYZE (tables up
+   to STATS_AUTO_MAX_ROWS rows; bigger ones on an explicit ANALYZE) */
+void stats_maybe_analyze(helios_engine_t *eng, table_t *t);
+#define STATS_AUTO_MAX_ROWS 2000000u
+/* a value's position on a number line (ints, floats, numeric, dates, times, text prefix) */
+int stats_pos(const val_t *v, double *out);
+/* effective number of distinct values of column c (scaled to the current row count), 0 when
+   unknown */
+double stats_ndistinct(const table_t *t, uint32_t c);
+/* the planner's setting enable_<name> (on unless set to off/false/no/0) */
+int stats_enabled(helios_session_t *s, const char *name);
+/* ANALYZE [table, ...] and VACUUM ANALYZE (plain VACUUM does nothing) */
+int32_t stats_analyze_stmt(helios_session_t *s, PgQuery__VacuumStmt *vs, helios_err_t *err);
+/* catalog.c: the statistics record of t ("a"+oid) */
+int32_t cat_persist_stats(helios_engine_t *eng, table_t *t, helios_wbatch_t *b, helios_err_t *err);
+
+/* ---------- exec_nl.c / explain.c ---------- */
+int32_t exec_nl_join(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+/* EXPLAIN: bind the statement and send its plan tree as rows of "QUERY PLAN" */
+int32_t explain_run(helios_session_t *s, PgQuery__ExplainStmt *es, const char *sql,
+                    const helios_sink_t *sink, helios_err_t *err);
 
 /* ---------- sys.c ---------- */
 void sys_open(helios_engine_t *eng);

@@ -106,6 +106,13 @@ class Gen:
                     self.r.randint(0, 59), self.r.randint(0, 59)))
                 rows.append("(%d, %s, %s, %s, %s, %s, %s, %s, %s)" % (i, a, b, c, d, e, f, g, h))
             out.append("INSERT INTO %s VALUES %s" % (t, ", ".join(rows)))
+            # secondary indexes on join columns: the planner may look rows up through them
+            # (index nested loop) instead of hashing
+            if self.r.random() < 0.7:
+                out.append("CREATE INDEX %s_a ON %s (a)" % (t, t))
+            if self.r.random() < 0.5:
+                out.append("CREATE INDEX %s_cb ON %s (c, b)" % (t, t))
+        out.append("ANALYZE")
         return out
 
     # expressions over one table alias
@@ -291,6 +298,11 @@ class Gen:
                 "SELECT round(x.d, 1), round(x.e::numeric, 2), x.d::int, (x.d * 3)::numeric(10,1) FROM %(t)s x",
                 "SELECT x.id FROM %(t)s x LEFT JOIN %(u)s y ON x.a = y.a AND y.b > 2 WHERE y.id IS NULL",
                 "SELECT x.id, y.id FROM %(t)s x JOIN %(u)s y USING (a) WHERE x.b < y.b",
+                # joins over indexed columns (index nested loops from a filtered outer side)
+                "SELECT x.id, y.id FROM %(t)s x JOIN %(u)s y ON y.a = x.a WHERE x.id < %(k)d",
+                "SELECT x.id, y.id, z.id FROM %(t)s x JOIN %(u)s y ON y.a = x.b JOIN %(t)s z ON z.id = y.b WHERE x.id < %(k)d",
+                "SELECT x.id, y.id FROM %(t)s x LEFT JOIN %(u)s y ON y.c = x.c AND y.b = x.a WHERE x.id <= %(k)d",
+                "SELECT x.id, y.id FROM %(t)s x LEFT JOIN %(u)s y ON y.id = x.a AND y.b > 0 WHERE x.b IS NOT NULL",
                 "SELECT COALESCE(x.c, y.c), x.id FROM %(t)s x FULL JOIN %(u)s y ON x.id = y.id + 5",
                 "SELECT x.a, sum(x.b) FROM %(t)s x GROUP BY ROLLUP_X",
             ]).replace("GROUP BY ROLLUP_X", "GROUP BY x.a") % {"t": t, "u": u, "op": r.choice(["=", "<>", "<", ">="]),
@@ -366,6 +378,16 @@ def main():
         g = Gen(rnd)
         setup = g.setup()
         queries = [g.query() for _ in range(a.queries)]
+        # the planner's join switches (PostgreSQL's names), flipped now and then on both sides:
+        # the same queries then run as index nested loops, hash joins or plain nested loops
+        sw = random.Random(a.seed + 7919)
+        mixed = []
+        for k, q in enumerate(queries):
+            if k % 150 == 149:
+                mixed.append((sw.choice(["SET enable_hashjoin = off", "SET enable_nestloop = off",
+                                         "RESET enable_hashjoin", "RESET enable_nestloop"]), False))
+            mixed.append(q)
+        queries = mixed
         stmts = setup + [q for q, _ in queries]
         t0 = time.time()
         hres = run_helios(a.sqlsh, tmp, stmts)
