@@ -374,11 +374,13 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
         return bind_err_pos(bc, -1, HELIOS_ERR_STATEMENT_TOO_COMPLEX, "query nesting too deep");
     }
     cte_t *saved_ctes = bc->ctes;
+    /* window calls: only in this level's targets and ORDER BY (bind_window.c) */
+    uint32_t saved_win_ok = bc->win_ok, saved_in_win = bc->in_win;
+    const char *saved_win_ctx = bc->win_ctx;
+    bc->win_ok = 0;
+    bc->in_win = 0;
+    bc->win_ctx = NULL;
     if (sel->with_clause != NULL) {
-        if (sel->with_clause->recursive) {
-            return bind_err_pos(bc, sel->with_clause->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
-                                "WITH RECURSIVE is not supported");
-        }
         for (size_t i = 0; i < sel->with_clause->n_ctes; i++) {
             PgQuery__CommonTableExpr *ce = sel->with_clause->ctes[i]->common_table_expr;
             if (ce->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
@@ -389,6 +391,7 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
             c->name = ce->ctename;
             c->sel = ce->ctequery->select_stmt;
             c->def = ce;
+            c->recursive = sel->with_clause->recursive; /* bind_recursive.c */
             c->next = bc->ctes;
             bc->ctes = c;
         }
@@ -412,6 +415,8 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
     scope_t *q = ar_zalloc(bc->a, sizeof *q);
     q->parent = parent;
     q->depth = depth;
+    q->windows = sel->window_clause;
+    q->n_windows = (uint32_t)sel->n_window_clause;
     plan_t *p;
     if ((rc = bind_from(bc, q, sel->from_clause, (uint32_t)sel->n_from_clause, sel->where_clause,
                         &p)) != 0) {
@@ -421,7 +426,10 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
     tlist_t tl = {0};
     uint32_t saved_ok = bc->agg_ok;
     bc->agg_ok = 1;
-    if ((rc = expand_targets(bc, q, sel->target_list, sel->n_target_list, &tl)) != 0) goto done;
+    bc->win_ok = 1;
+    rc = expand_targets(bc, q, sel->target_list, sel->n_target_list, &tl);
+    bc->win_ok = 0;
+    if (rc != 0) goto done;
     if (tl.no_rows) {
         val_t no = {.t = HELIOS_OID_BOOL};
         plan_t *f = mkplan(bc->a, P_FILTER, depth);
@@ -474,12 +482,15 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
     /* HAVING */
     expr_t *having = NULL;
     if (sel->having_clause != NULL) {
+        bc->win_ctx = "HAVING";
         if ((rc = bind_expr(bc, q, sel->having_clause, &having)) != 0) goto done;
+        bc->win_ctx = NULL;
         if ((rc = coerce_to(bc, &having, HELIOS_OID_BOOL, -1, 0)) != 0) goto done;
     }
     /* ORDER BY: output position / output name / expression (hidden column) */
     uint32_t ns = (uint32_t)sel->n_sort_clause;
     sort_key_t *keys = ar_zalloc(bc->a, sizeof(sort_key_t) * (ns + 1));
+    bc->win_ok = 1;
     for (uint32_t i = 0; i < ns; i++) {
         PgQuery__SortBy *sb = sel->sort_clause[i]->sort_by;
         pnode_t *n = sb->node;
@@ -537,6 +548,7 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
             sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
             (keys[i].desc && sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST);
     }
+    bc->win_ok = 0;
     /* DISTINCT ON expressions */
     expr_t **don = NULL;
     uint32_t n_don = 0;
@@ -583,6 +595,8 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
             p = f;
         }
     }
+    /* window calls become columns of P_WINDOW nodes over the (grouped) rows */
+    if (q->has_win && (rc = bind_window_plan(bc, q, tl.e, tl.n, don, n_don, &p)) != 0) goto done;
     /* projection (+ DISTINCT ON keys appended as hidden columns) */
     plan_t *pr = mkplan(bc->a, P_PROJECT, depth);
     pr->l = p;
@@ -645,6 +659,9 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
     rc = 0;
 done:
     bc->ctes = saved_ctes;
+    bc->win_ok = saved_win_ok;
+    bc->in_win = saved_in_win;
+    bc->win_ctx = saved_win_ctx;
     return rc;
 }
 

@@ -32,6 +32,11 @@ typedef struct scope {
     out_col_t *outs;
     uint32_t n_outs;
     expr_t **out_exprs;
+    /* window functions (bind_window.c): set when this level has a window call; the SELECT's
+       WINDOW clause (named windows) */
+    uint32_t has_win;
+    PgQuery__Node **windows;
+    uint32_t n_windows;
 } scope_t;
 
 typedef struct cte {
@@ -39,6 +44,14 @@ typedef struct cte {
     PgQuery__SelectStmt *sel;
     PgQuery__CommonTableExpr *def;
     struct cte *next;
+    /* WITH RECURSIVE (bind_recursive.c): while its recursive term is bound, a
+       reference is the working table of wt_src (with the non-recursive term's types) */
+    uint32_t recursive; /* declared in WITH RECURSIVE */
+    uint32_t state;     /* 0 idle, 1 binding the non-recursive term, 2 the recursive term */
+    uint32_t n_refs;    /* self-references met in the recursive term */
+    uint32_t n_wt_cols;
+    out_col_t *wt_cols;
+    plan_t *wt_src;
 } cte_t;
 
 struct bind_ctx {
@@ -55,6 +68,12 @@ struct bind_ctx {
     const char *agg_ctx;    /* where aggregates are not allowed ("WHERE", ...) */
     cte_t *ctes;
     uint32_t view_depth;
+    /* window functions (bind_window.c): allowed in the expression being bound (targets and
+       ORDER BY of a SELECT); win_ctx names the clause when not; in_win inside a call's
+       arguments */
+    uint32_t win_ok;
+    const char *win_ctx;
+    uint32_t in_win;
 };
 
 /* bind_expr.c */
@@ -86,6 +105,7 @@ typedef struct unit {
     table_t *tab;    /* base table unit */
     double rows;     /* estimated rows after its own filters (bind_from.c) */
     double cost;     /* estimated cost of producing them */
+    uint32_t lateral; /* a LATERAL item reading earlier items' columns (P_LATERAL) */
 } unit_t;
 
 int32_t bind_from(bind_ctx_t *bc, scope_t *q, PgQuery__Node **items, uint32_t n_items,
@@ -93,5 +113,20 @@ int32_t bind_from(bind_ctx_t *bc, scope_t *q, PgQuery__Node **items, uint32_t n_
 void split_conj(arena_t *a, expr_t *e, expr_t ***list, uint32_t *n, uint32_t *cap);
 int32_t plan_scan_access(bind_ctx_t *bc, plan_t *scan, expr_t **conj, uint32_t n_conj,
                          uint32_t *used);
+
+/* bind_window.c */
+/* a call with OVER, or a window-only function (row_number...) without one (an error) */
+int32_t bind_window_func(bind_ctx_t *bc, scope_t *q, PgQuery__FuncCall *fc, const char *name,
+                         expr_t **out);
+int win_is_window_name(const char *name);
+/* the calls in exprs (the select list, ORDER BY and DISTINCT ON columns, already rewritten
+   over the aggregate row when grouped) become columns of P_WINDOW nodes stacked on *p */
+int32_t bind_window_plan(bind_ctx_t *bc, scope_t *q, expr_t **exprs, uint32_t n,
+                         expr_t **more, uint32_t n_more, plan_t **p);
+int win_def_equal(const win_def_t *x, const win_def_t *y); /* for expr_equal */
+/* bind_recursive.c: the plan of a reference to CTE c from scope q (a recursive one:
+   P_RECURSIVE, or the working table inside its own recursive term) */
+int32_t bind_cte(bind_ctx_t *bc, scope_t *q, cte_t *c, plan_t **out, out_col_t **cols,
+                 uint32_t *n_cols);
 
 #endif

@@ -39,6 +39,9 @@ int expr_equal(const expr_t *a, const expr_t *b)
     case E_CAST:
         if (a->typmod != b->typmod) return 0;
         break;
+    case E_WINDOW:
+        if (!win_def_equal(a->win, b->win)) return 0;
+        break;
     default:
         break;
     }

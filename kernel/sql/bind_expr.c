@@ -852,9 +852,8 @@ static int32_t bind_func(bind_ctx_t *bc, scope_t *q, PgQuery__FuncCall *fc, expr
     if (name == NULL) {
         return bind_err_pos(bc, fc->location, HELIOS_ERR_SYNTAX_ERROR, "bad function name");
     }
-    if (fc->over != NULL) {
-        return bind_err_pos(bc, fc->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
-                            "window functions are not supported");
+    if (fc->over != NULL || win_is_window_name(name)) {
+        return bind_window_func(bc, q, fc, name, out); /* bind_window.c */
     }
     for (int i = 0; agg_names[i] != NULL; i++) {
         if (strcmp(agg_names[i], name) == 0) {

@@ -86,7 +86,7 @@ static int32_t table_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeVar *rv, fro
                 plan_t *child;
                 out_col_t *cols;
                 uint32_t nc;
-                int32_t rc = bind_select(bc, q->parent, q->depth + 1, c->sel, &child, &cols, &nc);
+                int32_t rc = bind_cte(bc, q, c, &child, &cols, &nc); /* bind_recursive.c */
                 if (rc != 0) return rc;
                 rte_t *rt = scope_add_rte(bc, q, alias, nc);
                 for (uint32_t i = 0; i < nc; i++) {
@@ -193,12 +193,46 @@ static int32_t table_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeVar *rv, fro
     return 0;
 }
 
+static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out, double *rows);
+
+/* the last unit is a LATERAL item (window.md): the units before it are planned into one,
+   which it joins as a nested loop running it again per row (P_LATERAL, exec_recursive.c) */
+static int32_t lateral_join(bind_ctx_t *bc, scope_t *q, fromst_t *fs)
+{
+    unit_t lat = fs->units[fs->n_units - 1];
+    fs->units[fs->n_units - 1].lateral = 1;
+    if (fs->n_units == 1) return 0; /* nothing before it here (an outer join's side) */
+    fromst_t left = *fs;
+    left.n_units--;
+    plan_t *lp;
+    double rows;
+    int32_t rc = plan_units(bc, q, &left, &lp, &rows);
+    if (rc != 0) return rc;
+    uint32_t lo = lat.lo;
+    for (uint32_t i = 0; i < left.n_units; i++) {
+        if (fs->units[i].lo < lo) lo = fs->units[i].lo;
+    }
+    plan_t *j = mkplan(bc->a, P_LATERAL, q->depth);
+    j->jtype = 1;
+    j->l = lp;
+    j->r = lat.plan;
+    j->n_rslots = lat.hi - lat.lo;
+    j->rslots = ar_alloc(bc->a, sizeof(uint32_t) * (j->n_rslots + 1));
+    for (uint32_t i = 0; i < j->n_rslots; i++) j->rslots[i] = lat.lo + i;
+    unit_t *u = &fs->units[0];
+    memset(u, 0, sizeof *u);
+    u->plan = j;
+    u->lo = lo;
+    u->hi = lat.hi;
+    u->est = (uint64_t)(rows > 1 ? rows : 1) * lat.est;
+    fs->n_units = 1;
+    fs->n_conj = 0; /* planned with the left units */
+    return 0;
+}
+
 static int32_t subselect_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeSubselect *rs,
                               fromst_t *fs)
 {
-    if (rs->lateral) {
-        return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "LATERAL is not supported");
-    }
     if (rs->subquery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
         return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
                             "this subquery is not supported");
@@ -211,8 +245,9 @@ static int32_t subselect_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeSubselec
     out_col_t *cols;
     uint32_t nc;
     uint32_t saved_min = bc->min_ref;
-    int32_t rc = bind_select(bc, q->parent, q->depth + 1, rs->subquery->select_stmt, &child,
-                             &cols, &nc);
+    /* LATERAL: the earlier items' columns are visible (as an outer query's) */
+    int32_t rc = bind_select(bc, rs->lateral ? q : q->parent, q->depth + 1,
+                             rs->subquery->select_stmt, &child, &cols, &nc);
     if (bc->min_ref > saved_min) bc->min_ref = saved_min;
     if (rc != 0) return rc;
     rte_t *rt = scope_add_rte(bc, q, rs->alias->aliasname, nc);
@@ -231,6 +266,7 @@ static int32_t subselect_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeSubselec
     u->lo = rt->base;
     u->hi = rt->base + nc;
     u->est = 100;
+    if (rs->lateral) return lateral_join(bc, q, fs);
     return 0;
 }
 
@@ -578,6 +614,18 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
     }
     if (rrows < 1) rrows = 1;
     left_nl(bc, q->depth, j, lrows, rrows);
+    if (rfs.n_units == 1 && rfs.units[0].lateral) { /* LEFT JOIN LATERAL: exec_recursive.c */
+        if (jt != PG_QUERY__JOIN_TYPE__JOIN_LEFT) {
+            rc = bind_err_pos(bc, -1, HELIOS_ERR_INVALID_COLUMN_REFERENCE,
+                              "invalid reference to FROM-clause entry");
+            sql_err_detail(bc->err, "The combining JOIN type must be INNER or LEFT for a LATERAL "
+                                    "reference.");
+            return rc;
+        }
+        j->kind = P_LATERAL;
+        j->nl = 0;
+        j->r = rp;
+    }
     double jr = j->jtype == 3 ? lrows + rrows : (lrows > rrows ? lrows : rrows);
     j->erows = jr;
     unit_t *u = add_unit(bc, fs);
@@ -621,7 +669,17 @@ static int32_t partition_ancestors_unit(bind_ctx_t *bc, scope_t *q, PgQuery__Ran
     return 0;
 }
 
-/* generate_series(start, stop [, step]) in FROM (non-LATERAL: arguments see outer queries) */
+static int reads_slots_below(const expr_t *e, uint32_t depth, uint32_t width)
+{
+    if (e == NULL) return 0;
+    if (e->kind == E_COL && e->depth == depth && e->idx < width) return 1;
+    for (uint32_t i = 0; i < e->n_args; i++) {
+        if (reads_slots_below(e->args[i], depth, width)) return 1;
+    }
+    return 0;
+}
+
+/* generate_series(start, stop [, step]) in FROM */
 static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction *rf, fromst_t *fs)
 {
     if (!rf->lateral && rf->n_functions == 1 &&
@@ -634,7 +692,7 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
             return partition_ancestors_unit(bc, q, rf, fs);
         }
     }
-    if (rf->lateral || rf->n_functions != 1 || rf->ordinality ||
+    if (rf->n_functions != 1 || rf->ordinality ||
         rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
         rf->functions[0]->list->n_items < 1 ||
         rf->functions[0]->list->items[0]->node_case != PG_QUERY__NODE__NODE_FUNC_CALL) {
@@ -648,13 +706,15 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
                             "set-returning function %s in FROM is not supported",
                             name != NULL ? name : "?");
     }
-    scope_t outer = {.parent = q->parent, .depth = q->depth};
+    /* arguments may read earlier FROM items (a function in FROM is LATERAL): then it is
+       joined to them as a nested loop (lateral_join) */
+    uint32_t width0 = q->width;
     plan_t *p = mkplan(bc->a, P_SRF, q->depth);
     p->n_exprs = (uint32_t)fc->n_args;
     p->exprs = ar_alloc(bc->a, sizeof(expr_t *) * fc->n_args);
     uint32_t t = HELIOS_OID_INT4;
     for (size_t i = 0; i < fc->n_args; i++) {
-        int32_t rc = bind_expr(bc, &outer, fc->args[i], &p->exprs[i]);
+        int32_t rc = bind_expr(bc, q, fc->args[i], &p->exprs[i]);
         if (rc != 0) return rc;
         if (p->exprs[i]->type == HELIOS_OID_INT8) t = HELIOS_OID_INT8;
     }
@@ -675,6 +735,9 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
     u->lo = rt->base;
     u->hi = rt->base + 1;
     u->est = 100;
+    for (size_t i = 0; i < fc->n_args; i++) {
+        if (reads_slots_below(p->exprs[i], q->depth, width0)) return lateral_join(bc, q, fs);
+    }
     return 0;
 }
 
@@ -1467,6 +1530,7 @@ static void fix_width(plan_t *p, uint32_t w)
     p->width = w;
     switch (p->kind) {
     case P_JOIN:
+    case P_LATERAL:
         fix_width(p->l, w);
         fix_width(p->r, w);
         break;

@@ -1224,6 +1224,10 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         }
         return 0;
     }
+    case P_WINDOW: return exec_window(cx, p, out);       /* exec_window.c */
+    case P_RECURSIVE: return exec_recursive(cx, p, out); /* exec_recursive.c */
+    case P_WORKTABLE: return exec_worktable(cx, p, out);
+    case P_LATERAL: return exec_lateral(cx, p, out);
     case P_TRIM:
         if ((rc = exec_plan(cx, p->l, out)) != 0) return rc;
         out->width = p->width;
@@ -1231,4 +1235,20 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     default:
         return sql_err(cx->err, HELIOS_ERR_INTERNAL_ERROR, "unknown plan node %d", p->kind);
     }
+}
+
+/* aggregates over window frames (exec_window.c) */
+size_t exec_agg_state_size(void)
+{
+    return sizeof(aggst_t);
+}
+
+int32_t exec_agg_step(exec_ctx_t *cx, agg_def_t *ag, void *state)
+{
+    return agg_step(cx, ag, state);
+}
+
+int32_t exec_agg_final(exec_ctx_t *cx, agg_def_t *ag, void *state, val_t *out)
+{
+    return agg_final(cx, ag, state, out);
 }

@@ -323,7 +323,47 @@ typedef struct expr {
     uint32_t correlated; /* E_SUBQ */
     uint32_t subq_id;
     agg_def_t *agg;      /* E_AGG */
+    struct win_def *win; /* E_WINDOW (bind_window.c) */
 } expr_t;
+
+/* window functions (bind_window.c, exec_window.c): an E_WINDOW call keeps all its
+   sub-expressions in args -- [function arguments, PARTITION BY, ORDER BY, FILTER, frame start
+   offset, frame end offset] -- so the generic walkers (aggregate rewrite, equality) see them;
+   the counts say where each part starts. The binder replaces every call by a column of the
+   P_WINDOW row that computes it. */
+enum { E_WINDOW = 60 };
+enum { WIN_ROW_NUMBER = 1, WIN_RANK, WIN_DENSE_RANK, WIN_PERCENT_RANK, WIN_CUME_DIST, WIN_NTILE,
+       WIN_LAG, WIN_LEAD, WIN_FIRST_VALUE, WIN_LAST_VALUE, WIN_NTH_VALUE, WIN_AGG };
+/* PostgreSQL's FRAMEOPTION_* bits (parsenodes.h), as the parser sets them */
+#define WF_NONDEFAULT 0x00001u
+#define WF_RANGE 0x00002u
+#define WF_ROWS 0x00004u
+#define WF_GROUPS 0x00008u
+#define WF_START_UNBOUNDED_PRECEDING 0x00020u
+#define WF_END_UNBOUNDED_PRECEDING 0x00040u
+#define WF_START_UNBOUNDED_FOLLOWING 0x00080u
+#define WF_END_UNBOUNDED_FOLLOWING 0x00100u
+#define WF_START_CURRENT_ROW 0x00200u
+#define WF_END_CURRENT_ROW 0x00400u
+#define WF_START_OFFSET_PRECEDING 0x00800u
+#define WF_END_OFFSET_PRECEDING 0x01000u
+#define WF_START_OFFSET_FOLLOWING 0x02000u
+#define WF_END_OFFSET_FOLLOWING 0x04000u
+#define WF_EXCLUDE_CURRENT_ROW 0x08000u
+#define WF_EXCLUDE_GROUP 0x10000u
+#define WF_EXCLUDE_TIES 0x20000u
+typedef struct win_def {
+    uint32_t fn;        /* WIN_* */
+    uint32_t n_fargs;   /* function arguments: args[0..n_fargs) */
+    uint32_t n_part;    /* PARTITION BY: the next n_part args */
+    uint32_t n_order;   /* ORDER BY: the next n_order args */
+    uint8_t *order_desc, *order_nulls_first;
+    uint32_t has_filter;           /* FILTER (aggregates): the next arg */
+    uint32_t has_start, has_end;   /* frame offsets: the next args */
+    uint32_t frame;     /* WF_* */
+    agg_def_t *agg;     /* WIN_AGG: the aggregate (arguments point into args) */
+    uint32_t slot;      /* set when planned: the result's slot in the P_WINDOW row */
+} win_def_t;
 
 /* ---------- plans ---------- */
 enum { P_SCAN = 1, P_VALUES, P_RESULT, P_FILTER, P_JOIN, P_AGG, P_PROJECT, P_DISTINCT, P_SORT,
@@ -381,7 +421,21 @@ typedef struct plan {
     const char *alias;   /* P_SCAN / P_SUBQ: the range variable's name (EXPLAIN) */
     double erows;        /* estimated output rows (EXPLAIN; 0: not estimated) */
     char **colnames;     /* P_SUBQ: names of the child's output columns (EXPLAIN) */
+    /* window functions, WITH RECURSIVE (bind_window.c, exec_window.c, exec_recursive.c).
+       P_WINDOW: exprs are the E_WINDOW calls computed here (win->slot), keys/n_sort the
+       PARTITION BY then ORDER BY key slots of its (sorted) input, win_n_part how many of them
+       partition */
+    uint32_t win_n_part;
+    /* P_RECURSIVE: the working table while the recursive term (r) runs; P_WORKTABLE: the
+       P_RECURSIVE node whose working table it reads */
+    struct rowset *wt_rows;
+    struct plan *wt_src;
 } plan_t;
+
+/* plan kinds of window functions, WITH RECURSIVE and LATERAL (exec_window.c,
+   exec_recursive.c): P_LATERAL is a nested loop re-running r for every row of l (jtype 1
+   inner, 2 left; filter as P_JOIN) */
+enum { P_WINDOW = 40, P_RECURSIVE, P_WORKTABLE, P_LATERAL };
 
 /* output column of a statement */
 typedef struct out_col {
@@ -636,6 +690,18 @@ void rs_add(arena_t *a, rowset_t *rs, val_t *row);
 val_t *row_new(arena_t *a, uint32_t w);
 int32_t exec_dml(exec_ctx_t *cx, stmt_plan_t *sp, rowset_t *ret_rows, uint64_t *n_affected);
 int32_t exec_check_cancel(exec_ctx_t *cx);
+
+/* window functions, WITH RECURSIVE, LATERAL (exec_window.c, exec_recursive.c) */
+int32_t exec_window(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+int32_t exec_recursive(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+int32_t exec_worktable(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+int32_t exec_lateral(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+/* an aggregate's running state, for window aggregates (exec.c): zero-filled memory of
+   exec_agg_state_size() bytes; step adds the row in cx->rows (FILTER applied); final leaves
+   the state usable for more steps except for string_agg / array_agg and ordered aggregates */
+size_t exec_agg_state_size(void);
+int32_t exec_agg_step(exec_ctx_t *cx, agg_def_t *ag, void *state);
+int32_t exec_agg_final(exec_ctx_t *cx, agg_def_t *ag, void *state, val_t *out);
 
 /* ---------- store.c ---------- */
 void key_encode(sbuf_t *b, const val_t *v, int desc);
