@@ -43,54 +43,11 @@ static void from_helios(const helios_value_t *v, val_t *o)
     }
 }
 
-/* numeric text -> PostgreSQL's binary numeric (base-10000 digits) */
+/* numeric text -> PostgreSQL's binary numeric (base-10000 digits, any length, NaN and
+   +/-Infinity): types_num.c */
 static void numeric_send(const char *s, uint32_t n, sbuf_t *b)
 {
-    int neg = 0;
-    uint32_t i = 0;
-    if (i < n && s[i] == '-') {
-        neg = 1;
-        i++;
-    }
-    char ip[128], fp[128];
-    uint32_t il = 0, fl = 0;
-    while (i < n && s[i] != '.' && il < 127) ip[il++] = s[i++];
-    if (i < n && s[i] == '.') i++;
-    while (i < n && fl < 127) fp[fl++] = s[i++];
-    uint16_t dscale = (uint16_t)fl;
-    /* pad integer part to a multiple of 4 on the left, fraction on the right */
-    char all[300];
-    uint32_t pad = (4 - il % 4) % 4, k = 0;
-    for (uint32_t j = 0; j < pad; j++) all[k++] = '0';
-    for (uint32_t j = 0; j < il; j++) all[k++] = ip[j];
-    uint32_t int_groups = (il + pad) / 4;
-    for (uint32_t j = 0; j < fl; j++) all[k++] = fp[j];
-    while (k % 4 != 0) all[k++] = '0';
-    uint32_t ng = k / 4;
-    uint16_t digits[80];
-    uint32_t nd = 0;
-    for (uint32_t g = 0; g < ng && nd < 80; g++) {
-        digits[nd++] = (uint16_t)((all[g * 4] - '0') * 1000 + (all[g * 4 + 1] - '0') * 100 +
-                                  (all[g * 4 + 2] - '0') * 10 + (all[g * 4 + 3] - '0'));
-    }
-    int weight = (int)int_groups - 1;
-    /* strip leading zero groups */
-    uint32_t first = 0;
-    while (first < nd && digits[first] == 0) {
-        first++;
-        weight--;
-    }
-    uint32_t last = nd;
-    while (last > first && digits[last - 1] == 0) last--;
-    if (first == last) {
-        weight = 0;
-        neg = 0;
-    }
-    be16(b, (uint16_t)(last - first));
-    be16(b, (uint16_t)(int16_t)weight);
-    be16(b, neg ? 0x4000 : 0);
-    be16(b, dscale);
-    for (uint32_t j = first; j < last; j++) be16(b, digits[j]);
+    num_send_text(s, n, b);
 }
 
 int32_t value_encode_impl(helios_session_t *s, const helios_value_t *v, uint32_t format,

@@ -67,7 +67,8 @@ static int val_has_ptr(const val_t *v)
 {
     uint32_t pt = type_phys(v->t);
     if (pt == HELIOS_PT_FIXED16) return 1;
-    return pt == HELIOS_PT_VARLEN && v->t != HELIOS_OID_NUMERIC;
+    /* a numeric's digits are out of line only in its big form (sqlint.h, NUM_BIG) */
+    return pt == HELIOS_PT_VARLEN && (v->t != HELIOS_OID_NUMERIC || v->pad == NUM_BIG);
 }
 
 val_t *row_deep_copy(arena_t *a, const val_t *r, uint32_t w)
@@ -84,18 +85,19 @@ val_t *row_deep_copy(arena_t *a, const val_t *r, uint32_t w)
     return c;
 }
 
-/* record: per value t(4) null(1) scale(2) len(4), then len bytes or the 16-byte union */
+/* record: per value t(4) null(1) scale(2) len(4) pad(1), then len bytes or the 16-byte union */
 int row_write(FILE *f, const val_t *r, uint32_t w, uint64_t *bytes)
 {
     for (uint32_t i = 0; i < w; i++) {
         const val_t *v = &r[i];
-        uint8_t h[11];
+        uint8_t h[12];
         memcpy(h, &v->t, 4);
         h[4] = v->null;
         memcpy(h + 5, &v->scale, 2);
         memcpy(h + 7, &v->len, 4);
-        if (fwrite(h, 1, 11, f) != 11) return -1;
-        *bytes += 11;
+        h[11] = v->pad;
+        if (fwrite(h, 1, 12, f) != 12) return -1;
+        *bytes += 12;
         if (v->null) continue;
         if (val_has_ptr(v)) {
             if (v->len && fwrite(v->s, 1, v->len, f) != v->len) return -1;
@@ -113,16 +115,17 @@ int row_read(FILE *f, arena_t *a, uint32_t w, val_t **out)
 {
     val_t *r = ar_alloc(a, sizeof(val_t) * (w ? w : 1));
     for (uint32_t i = 0; i < w; i++) {
-        uint8_t h[11];
-        size_t got = fread(h, 1, 11, f);
+        uint8_t h[12];
+        size_t got = fread(h, 1, 12, f);
         if (got == 0 && i == 0 && feof(f)) return 0;
-        if (got != 11) return -1;
+        if (got != 12) return -1;
         val_t *v = &r[i];
         memset(v, 0, sizeof *v);
         memcpy(&v->t, h, 4);
         v->null = h[4];
         memcpy(&v->scale, h + 5, 2);
         memcpy(&v->len, h + 7, 4);
+        v->pad = h[11];
         if (v->null) continue;
         if (val_has_ptr(v)) {
             char *d = ar_alloc(a, v->len ? v->len : 1);

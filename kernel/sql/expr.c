@@ -28,165 +28,14 @@ static int32_t div0(exec_ctx_t *cx)
 static double as_double(const val_t *v)
 {
     if (v->t == HELIOS_OID_FLOAT4 || v->t == HELIOS_OID_FLOAT8) return v->f;
-    if (v->t == HELIOS_OID_NUMERIC) return num_to_double(v->n, v->scale);
+    if (v->t == HELIOS_OID_NUMERIC) return num_val_double(v);
     return (double)v->i;
 }
 
-static void as_num(const val_t *v, __int128 *n, int16_t *s)
-{
-    if (v->t == HELIOS_OID_NUMERIC) {
-        *n = v->n;
-        *s = v->scale;
-    } else {
-        *n = v->i;
-        *s = 0;
-    }
-}
-
-static __int128 p10(int n)
-{
-    __int128 r = 1;
-    while (n-- > 0) r *= 10;
-    return r;
-}
-
-/* PostgreSQL's base-10000 weight and first digit of |v| / 10^s */
-static void num_weight(__int128 v, int s, int *weight, int *first)
-{
-    if (v < 0) v = -v;
-    char buf[64];
-    int n = 0;
-    if (v == 0) {
-        *weight = 0;
-        *first = 0;
-        return;
-    }
-    char tmp[64];
-    int k = 0;
-    while (v > 0) {
-        tmp[k++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    }
-    for (int i = 0; i < k; i++) buf[n++] = tmp[k - 1 - i];
-    int ip = k - s; /* digits before the point (may be <= 0) */
-    if (ip > 0) {
-        *weight = (ip + 3) / 4 - 1;
-        int g = (ip - 1) % 4 + 1;
-        int f = 0;
-        for (int i = 0; i < g; i++) f = f * 10 + (i < n ? buf[i] - '0' : 0);
-        *first = f;
-    } else {
-        int z = -ip;
-        *weight = -(z / 4) - 1;
-        int start = (z / 4) * 4; /* position in the fraction where the group starts */
-        int f = 0;
-        for (int i = 0; i < 4; i++) {
-            int pos = start + i; /* fraction digit index; digits of buf start at z */
-            int d = pos >= z && pos - z < n ? buf[pos - z] - '0' : 0;
-            f = f * 10 + d;
-        }
-        *first = f;
-    }
-}
-
-int32_t num_div(exec_ctx_t *cx, __int128 a, int16_t sa, __int128 b, int16_t sb, __int128 *r,
-                int16_t *rs)
-{
-    if (b == 0) return div0(cx);
-    int w1, f1, w2, f2;
-    num_weight(a, sa, &w1, &f1);
-    num_weight(b, sb, &w2, &f2);
-    int qweight = w1 - w2;
-    if (f1 <= f2) qweight--;
-    int rscale = 16 - qweight * 4;
-    if (rscale < sa) rscale = sa;
-    if (rscale < sb) rscale = sb;
-    if (rscale < 0) rscale = 0;
-    if (rscale > NUM_MAX_SCALE) rscale = NUM_MAX_SCALE;
-    /* a/b scaled: a * 10^(rscale + sb - sa + 1) / b, then round the extra digit */
-    int sh = rscale + sb - sa + 1;
-    __int128 num = a, den = b;
-    while (sh < 0) {
-        den *= 10;
-        sh++;
-    }
-    __int128 m = p10(sh);
-    __int128 prod;
-    if (__builtin_mul_overflow(num, m, &prod)) {
-        double d = num_to_double(a, sa) / num_to_double(b, sb);
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "%.*f", rscale > 15 ? 15 : rscale, d);
-        if (num_from_str(tmp, strlen(tmp), r, rs) != 0) {
-            return sql_err(cx->err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE,
-                           "value overflows numeric format");
-        }
-        return 0;
-    }
-    __int128 q = prod / den;
-    /* q has one extra digit: round half away from zero */
-    __int128 last = q % 10;
-    q /= 10;
-    if (last >= 5) q += 1;
-    else if (last <= -5) q -= 1;
-    *r = q;
-    *rs = (int16_t)rscale;
-    return 0;
-}
-
+/* numeric arithmetic (types_num.c): exact, the __int128 fast path, GMP beyond it */
 static int32_t num_arith(exec_ctx_t *cx, uint32_t op, const val_t *a, const val_t *b, val_t *o)
 {
-    __int128 x, y, r;
-    int16_t sx, sy, s;
-    as_num(a, &x, &sx);
-    as_num(b, &y, &sy);
-    o->t = HELIOS_OID_NUMERIC;
-    switch (op) {
-    case OP_ADD:
-    case OP_SUB:
-    case OP_MOD:
-        s = sx > sy ? sx : sy;
-        if (num_rescale(&x, sx, s) || num_rescale(&y, sy, s)) goto ovf;
-        if (op == OP_ADD) {
-            if (__builtin_add_overflow(x, y, &r)) goto ovf;
-        } else if (op == OP_SUB) {
-            if (__builtin_sub_overflow(x, y, &r)) goto ovf;
-        } else {
-            if (y == 0) return div0(cx);
-            r = x % y;
-        }
-        o->n = r;
-        o->scale = s;
-        return 0;
-    case OP_MUL:
-        if (__builtin_mul_overflow(x, y, &r)) {
-            double d = num_to_double(x, sx) * num_to_double(y, sy);
-            if (num_from_double(d, &o->n, &o->scale) != 0) goto ovf;
-            return 0;
-        }
-        s = (int16_t)(sx + sy);
-        if (s > NUM_MAX_SCALE) {
-            num_rescale(&r, s, NUM_MAX_SCALE);
-            s = NUM_MAX_SCALE;
-        }
-        o->n = r;
-        o->scale = s;
-        return 0;
-    case OP_DIV:
-        return num_div(cx, x, sx, y, sy, &o->n, &o->scale);
-    case OP_POW: {
-        double d = pow(num_to_double(x, sx), num_to_double(y, sy));
-        if (num_from_double(d, &o->n, &o->scale) != 0) goto ovf;
-        if (o->scale < 16 && fabs(d) < 1e15) {
-            num_rescale(&o->n, o->scale, 16);
-            o->scale = 16;
-        }
-        return 0;
-    }
-    default:
-        break;
-    }
-ovf:
-    return sql_err(cx->err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format");
+    return num_binop(cx->ar, op, a, b, o, cx->err);
 }
 
 static int32_t int_arith(exec_ctx_t *cx, uint32_t op, uint32_t rt, int64_t x, int64_t y, val_t *o)
@@ -500,8 +349,7 @@ int32_t eval_op(exec_ctx_t *cx, uint32_t op, uint32_t rt, val_t *a, val_t *b, va
             if (rt == HELIOS_OID_INT4 && o->i > INT32_MAX) return overflow(cx, rt);
             if (rt == HELIOS_OID_INT2 && o->i > INT16_MAX) return overflow(cx, rt);
         } else if (rt == HELIOS_OID_NUMERIC) {
-            o->n = -a->n;
-            o->scale = a->scale;
+            return num_neg(cx->ar, a, o);
         } else if (rt == HELIOS_OID_INTERVAL) {
             const helios_interval_t *x = ivl(a);
             *o = mk_interval(cx->ar, -x->us, -x->days, -x->months);
@@ -515,7 +363,7 @@ int32_t eval_op(exec_ctx_t *cx, uint32_t op, uint32_t rt, val_t *a, val_t *b, va
     case OP_ABS_:
         *o = *a;
         if (val_is_int(a->t)) o->i = a->i < 0 ? -a->i : a->i;
-        else if (a->t == HELIOS_OID_NUMERIC) o->n = a->n < 0 ? -a->n : a->n;
+        else if (a->t == HELIOS_OID_NUMERIC) return num_abs(cx->ar, a, o);
         else o->f = fabs(a->f);
         return 0;
     default:

@@ -31,7 +31,7 @@ static const char *txt(exec_ctx_t *cx, val_t *v, uint32_t *n)
 static double dbl(const val_t *v)
 {
     if (v->t == HELIOS_OID_FLOAT4 || v->t == HELIOS_OID_FLOAT8) return v->f;
-    if (v->t == HELIOS_OID_NUMERIC) return num_to_double(v->n, v->scale);
+    if (v->t == HELIOS_OID_NUMERIC) return num_val_double(v);
     return (double)v->i;
 }
 
@@ -62,7 +62,7 @@ static int32_t f_abs(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         }
         o->i = a[0].i < 0 ? -a[0].i : a[0].i;
     } else if (a[0].t == HELIOS_OID_NUMERIC) {
-        o->n = a[0].n < 0 ? -a[0].n : a[0].n;
+        return num_abs(cx->ar, &a[0], o);
     } else {
         o->f = fabs(a[0].f);
     }
@@ -71,6 +71,7 @@ static int32_t f_abs(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
 
 static int32_t f_sign(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
 {
+    if (o->t == HELIOS_OID_NUMERIC) return num_sign(&a[0], o);
     double d = dbl(&a[0]);
     int s = d > 0 ? 1 : d < 0 ? -1 : 0;
     if (o->t == HELIOS_OID_NUMERIC) {
@@ -89,33 +90,7 @@ static int32_t f_round(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     int64_t places = e->n_args > 1 ? a[1].i : 0;
     int trunc_ = strcmp(e->fn->name, "trunc") == 0;
     if (a[0].t == HELIOS_OID_NUMERIC || val_is_int(a[0].t)) {
-        __int128 v = a[0].t == HELIOS_OID_NUMERIC ? a[0].n : a[0].i;
-        int16_t s = a[0].t == HELIOS_OID_NUMERIC ? a[0].scale : 0;
-        if (places < 0) places = 0 - 0 * places; /* negative places: handled below */
-        if (e->n_args > 1 && a[1].i < 0) {
-            int k = (int)-a[1].i;
-            num_rescale(&v, s, 0);
-            __int128 m = 1;
-            for (int i = 0; i < k && i < 38; i++) m *= 10;
-            __int128 q = v / m, r = v % m;
-            if (!trunc_ && (r < 0 ? -r : r) * 2 >= m) q += v < 0 ? -1 : 1;
-            o->t = HELIOS_OID_NUMERIC;
-            o->n = q * m;
-            o->scale = 0;
-            return 0;
-        }
-        if (places > NUM_MAX_SCALE) places = NUM_MAX_SCALE;
-        if (trunc_ && places < s) {
-            __int128 m = 1;
-            for (int i = 0; i < s - places; i++) m *= 10;
-            v /= m;
-        } else if (num_rescale(&v, s, (int16_t)places) != 0) {
-            return sql_err(cx->err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "value out of range");
-        }
-        o->t = HELIOS_OID_NUMERIC;
-        o->n = v;
-        o->scale = (int16_t)places;
-        return 0;
+        return num_round(cx->ar, &a[0], places, trunc_, o, cx->err);
     }
     double d = a[0].f;
     o->f = trunc_ ? trunc(d) : rint(d);
@@ -126,14 +101,7 @@ static int32_t f_ceilfloor(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
 {
     int ceil_ = e->fn->name[0] == 'c';
     if (a[0].t == HELIOS_OID_NUMERIC) {
-        __int128 v = a[0].n, m = 1;
-        for (int i = 0; i < a[0].scale; i++) m *= 10;
-        __int128 q = v / m, r = v % m;
-        if (r != 0 && ceil_ && v > 0) q++;
-        if (r != 0 && !ceil_ && v < 0) q--;
-        o->n = q;
-        o->scale = 0;
-        return 0;
+        return num_ceil_floor(cx->ar, &a[0], ceil_, o, cx->err);
     }
     if (val_is_int(a[0].t)) {
         o->t = HELIOS_OID_FLOAT8;
@@ -147,6 +115,9 @@ static int32_t f_ceilfloor(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
 static int32_t f_math(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
 {
     const char *n = e->fn->name;
+    if (o->t == HELIOS_OID_NUMERIC) {
+        return num_math(cx->ar, n, &a[0], e->n_args > 1 ? &a[1] : NULL, o, cx->err);
+    }
     double x = dbl(&a[0]), r;
     if (strcmp(n, "sqrt") == 0) {
         if (x < 0) {
@@ -189,6 +160,17 @@ static int32_t f_math(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     else if (strcmp(n, "radians") == 0) r = x * M_PI / 180.0;
     else r = NAN;
     return ret_double(cx, o, r);
+}
+
+/* div(numeric, numeric): the truncated quotient (types_num.c) */
+static int32_t f_numdiv(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
+{
+    val_t x[2];
+    for (int i = 0; i < 2; i++) {
+        int32_t rc = val_cast(cx->ar, &a[i], HELIOS_OID_NUMERIC, -1, &x[i], 0, cx->err);
+        if (rc != 0) return rc;
+    }
+    return num_math(cx->ar, "div", &x[0], &x[1], o, cx->err);
 }
 
 static int32_t f_mod(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
@@ -898,7 +880,8 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         if ((t == HELIOS_OID_VARCHAR || t == HELIOS_OID_BPCHAR) && tm >= 4) {
             snprintf(buf, sizeof buf, "%s(%d)", tn, tm - 4);
         } else if (t == HELIOS_OID_NUMERIC && tm >= 4) {
-            snprintf(buf, sizeof buf, "numeric(%d,%d)", ((tm - 4) >> 16) & 0xffff, (tm - 4) & 0xffff);
+            snprintf(buf, sizeof buf, "numeric(%d,%d)", ((tm - 4) >> 16) & 0xffff,
+                     (((tm - 4) & 0x7ff) ^ 1024) - 1024);
         } else {
             snprintf(buf, sizeof buf, "%s", tn);
         }
@@ -1256,6 +1239,7 @@ static const func_def_t funcs[] = {
     {"degrees", 1, 1, HELIOS_OID_FLOAT8, 1, f_math},
     {"radians", 1, 1, HELIOS_OID_FLOAT8, 1, f_math},
     {"mod", 2, 2, RT_ARG0, 1, f_mod},
+    {"div", 2, 2, RT_ARG0, 1, f_numdiv},
     {"pi", 0, 0, HELIOS_OID_FLOAT8, 1, f_pi},
     {"random", 0, 0, HELIOS_OID_FLOAT8, 0, f_random},
     {"length", 1, 1, HELIOS_OID_INT4, 1, f_length},
@@ -1358,7 +1342,8 @@ uint32_t func_result_type(const func_def_t *f, expr_t **args, uint32_t n)
         if (strcmp(nm, "mod") == 0 && n > 1 && type_numeric_rank(args[1]->type) > type_numeric_rank(t)) {
             t = args[1]->type;
         }
-        if ((strcmp(nm, "round") == 0 || strcmp(nm, "trunc") == 0) && n == 2) {
+        if (((strcmp(nm, "round") == 0 || strcmp(nm, "trunc") == 0) && n == 2) ||
+            strcmp(nm, "div") == 0) {
             return HELIOS_OID_NUMERIC;
         }
         if ((strcmp(nm, "ceil") == 0 || strcmp(nm, "ceiling") == 0 || strcmp(nm, "floor") == 0 ||

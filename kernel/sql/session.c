@@ -1077,53 +1077,8 @@ static int32_t param_binary(arena_t *a, uint32_t t, const uint8_t *d, uint32_t n
         o->len = 16;
         return 0;
     }
-    case HELIOS_OID_NUMERIC: {
-        if (n < 8) goto bad;
-        int ndig = (d[0] << 8) | d[1], weight = (int16_t)((d[2] << 8) | d[3]);
-        int sign = (d[4] << 8) | d[5], dscale = (d[6] << 8) | d[7];
-        if ((uint32_t)(8 + ndig * 2) != n) goto bad;
-        sbuf_t sb = {0};
-        if (sign == 0x4000) sb_putc(&sb, '-');
-        /* digits base 10000 with weight: build a plain decimal string */
-        char tmp[8];
-        for (int i = 0; i < ndig; i++) {
-            int dg = (d[8 + i * 2] << 8) | d[9 + i * 2];
-            snprintf(tmp, sizeof tmp, "%04d", dg);
-            sb_puts(&sb, tmp);
-        }
-        /* place the point: after (weight + 1) groups */
-        int intdigits = (weight + 1) * 4;
-        sbuf_t res = {0};
-        const char *digits = sb.d ? sb.d + (sign == 0x4000) : "";
-        size_t nd = strlen(digits);
-        if (sign == 0x4000) sb_putc(&res, '-');
-        if (intdigits <= 0) {
-            sb_puts(&res, "0.");
-            for (int i = 0; i < -intdigits; i++) sb_putc(&res, '0');
-            sb_puts(&res, digits);
-        } else {
-            for (int i = 0; i < intdigits; i++) sb_putc(&res, (size_t)i < nd ? digits[i] : '0');
-            if ((size_t)intdigits < nd) {
-                sb_putc(&res, '.');
-                sb_puts(&res, digits + intdigits);
-            }
-        }
-        if (res.d == NULL) sb_putc(&res, '0');
-        /* keep dscale fraction digits: the base-10000 groups pad the fraction with zeros */
-        const char *dot = memchr(res.d, '.', res.len);
-        if (dot != NULL && res.len - (size_t)(dot - res.d) - 1 > (size_t)dscale) {
-            res.len = (size_t)(dot - res.d) + (dscale > 0 ? 1 + (size_t)dscale : 0);
-            res.d[res.len] = '\0';
-        }
-        int32_t rc = val_from_text(a, HELIOS_OID_NUMERIC, -1, res.d, res.len, o, err);
-        if (rc == 0 && o->scale < dscale) {
-            num_rescale(&o->n, o->scale, (int16_t)dscale);
-            o->scale = (int16_t)dscale;
-        }
-        sb_free(&sb);
-        sb_free(&res);
-        return rc;
-    }
+    case HELIOS_OID_NUMERIC:
+        return num_recv(a, d, n, o, err); /* types_num.c: any length, NaN, +/-Infinity */
     case HELIOS_OID_JSONB:
         if (n >= 1 && d[0] == 1) {
             o->s = ar_strndup(a, (const char *)d + 1, n - 1);

@@ -37,16 +37,9 @@ void key_encode(sbuf_t *b, const val_t *v, int desc)
             put_be64(b, u);
             break;
         }
-        case HELIOS_OID_NUMERIC: {
-            __int128 n = v->n;
-            if (num_rescale(&n, v->scale, 18) != 0) {
-                n = n < 0 ? -(((__int128)1 << 126)) : ((__int128)1 << 126);
-            }
-            unsigned __int128 u = (unsigned __int128)n ^ ((unsigned __int128)1 << 127);
-            put_be64(b, (uint64_t)(u >> 64));
-            put_be64(b, (uint64_t)u);
+        case HELIOS_OID_NUMERIC:
+            num_key_encode(b, v); /* types_num.c: extends the historical 16 bytes */
             break;
-        }
         default: {
             uint32_t l = v->len;
             if (v->t == HELIOS_OID_BPCHAR) {
@@ -122,10 +115,7 @@ int32_t row_encode(arena_t *a, table_t *t, const val_t *vals, sbuf_t *out, helio
         }
         default: {
             if (t->cols[c].type == HELIOS_OID_NUMERIC) {
-                uint32_t l = 17;
-                sb_putn(out, (const char *)&l, 4);
-                sb_putc(out, (char)v->scale);
-                sb_putn(out, (const char *)&v->n, 16);
+                num_row_put(out, v);
             } else {
                 uint32_t l = v->len;
                 sb_putn(out, (const char *)&l, 4);
@@ -166,9 +156,7 @@ int32_t row_decode(arena_t *a, table_t *t, const uint8_t *row, uint32_t len, val
             off += 4;
             if (off + l > len) goto corrupt;
             if (v->t == HELIOS_OID_NUMERIC) {
-                if (l != 17) goto corrupt;
-                v->scale = (int8_t)row[off];
-                memcpy(&v->n, row + off + 1, 16);
+                if (num_row_get(row + off, l, v) != 0) goto corrupt;
             } else {
                 v->s = (const char *)row + off;
                 v->len = l;

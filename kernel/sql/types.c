@@ -398,7 +398,7 @@ void val_to_text(const val_t *v, sbuf_t *sb)
         float_to_str(v->f, 0, sb);
         break;
     case HELIOS_OID_NUMERIC:
-        num_to_str(v->n, v->scale, sb);
+        num_out(v, sb);
         break;
     case HELIOS_OID_BYTEA:
         bytea_out((const uint8_t *)v->s, v->len, sb);
@@ -532,27 +532,6 @@ static int32_t typmod_text(arena_t *a, val_t *o, int32_t tm, int explicit_, heli
     return 0;
 }
 
-static int32_t typmod_numeric(val_t *o, int32_t tm, helios_err_t *err)
-{
-    if (tm < 4) {
-        return 0;
-    }
-    int p = ((tm - 4) >> 16) & 0xffff, s = (tm - 4) & 0xffff;
-    if (num_rescale(&o->n, o->scale, (int16_t)s) != 0) {
-        goto overflow;
-    }
-    o->scale = (int16_t)s;
-    __int128 lim = pow10_128(p);
-    if (o->n >= lim || o->n <= -lim) {
-        goto overflow;
-    }
-    return 0;
-overflow:
-    sql_err(err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow");
-    sql_err_detail(err, "A field with precision %d, scale %d must round to an absolute value "
-                   "less than %s%d.", p, s, p - s > 0 ? "10^" : "1", p - s > 0 ? p - s : 0);
-    return HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE;
-}
 
 static int hexv(char c)
 {
@@ -647,15 +626,10 @@ int32_t val_from_text(arena_t *a, uint32_t t, int32_t tm, const char *s, size_t 
         break;
     }
     case HELIOS_OID_NUMERIC: {
-        int r = num_from_str(ts, tn, &o.n, &o.scale);
-        if (r == -1) {
-            return bad_input(err, t, s, n);
+        int32_t rc = num_parse(a, s, n, &o, err);
+        if (rc == 0) {
+            rc = num_typmod(a, &o, tm, err);
         }
-        if (r == -2) {
-            return sql_err(err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE,
-                           "value overflows numeric format");
-        }
-        int32_t rc = typmod_numeric(&o, tm, err);
         if (rc != 0) {
             return rc;
         }
@@ -848,14 +822,10 @@ int32_t val_cast(arena_t *a, const val_t *v, uint32_t t, int32_t tm, val_t *out,
         } else if (f == HELIOS_OID_FLOAT4 || f == HELIOS_OID_FLOAT8) {
             rc = float_to_int(v->f, t, &o, err);
         } else if (f == HELIOS_OID_NUMERIC) {
-            __int128 x = v->n;
-            num_rescale(&x, v->scale, 0);
-            if (x > INT64_MAX || x < INT64_MIN) {
-                return sql_err(err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "%s out of range",
-                               t == HELIOS_OID_INT8 ? "bigint" : t == 21 ? "smallint" : "integer");
-            }
-            o.i = (int64_t)x;
-            rc = int_range(err, t, o.i);
+            o.pad = 0;
+            o.scale = 0;
+            o.len = 0;
+            rc = num_to_int(v, t, &o.i, err);
         } else {
             goto nocast;
         }
@@ -863,7 +833,12 @@ int32_t val_cast(arena_t *a, const val_t *v, uint32_t t, int32_t tm, val_t *out,
         if (val_is_int(f)) {
             o.f = (double)v->i;
         } else if (f == HELIOS_OID_NUMERIC) {
-            o.f = num_to_double(v->n, v->scale);
+            o.pad = 0;
+            o.scale = 0;
+            o.len = 0;
+            if ((rc = num_to_float(v, t, &o.f, err)) != 0) {
+                return rc;
+            }
         } else if (f == HELIOS_OID_FLOAT4 || f == HELIOS_OID_FLOAT8) {
             o.f = v->f;
         } else {
@@ -874,24 +849,15 @@ int32_t val_cast(arena_t *a, const val_t *v, uint32_t t, int32_t tm, val_t *out,
         }
     } else if (t == HELIOS_OID_NUMERIC) {
         if (val_is_int(f)) {
-            o.n = v->i;
-            o.scale = 0;
+            num_from_int(v->i, &o);
         } else if (f == HELIOS_OID_FLOAT4 || f == HELIOS_OID_FLOAT8) {
-            double d = v->f;
-            if (isnan(d) || isinf(d)) {
-                return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
-                               "cannot convert infinity or NaN to numeric");
-            }
-            char tmp[64];
-            snprintf(tmp, sizeof tmp, "%.*g", f == HELIOS_OID_FLOAT4 ? 6 : 15, d);
-            if (num_from_str(tmp, strlen(tmp), &o.n, &o.scale) != 0) {
-                return sql_err(err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE,
-                               "value overflows numeric format");
+            if ((rc = num_from_float(a, v->f, f == HELIOS_OID_FLOAT4, &o, err)) != 0) {
+                return rc;
             }
         } else if (f != HELIOS_OID_NUMERIC) {
             goto nocast;
         }
-        rc = typmod_numeric(&o, tm, err);
+        rc = num_typmod(a, &o, tm, err);
     } else if (t == HELIOS_OID_BOOL) {
         if (val_is_int(f) && explicit_) {
             o.i = v->i != 0;
@@ -940,18 +906,6 @@ static int cmp_i64(int64_t a, int64_t b)
     return a < b ? -1 : a > b;
 }
 
-static int cmp_num(__int128 a, int16_t sa, __int128 b, int16_t sb)
-{
-    if (sa != sb) {
-        int16_t s = sa > sb ? sa : sb;
-        if (num_rescale(&a, sa, s) != 0 || num_rescale(&b, sb, s) != 0) {
-            double x = num_to_double(a, sa), y = num_to_double(b, sb);
-            return x < y ? -1 : x > y;
-        }
-    }
-    return a < b ? -1 : a > b;
-}
-
 static int cmp_dbl(double a, double b)
 {
     /* PostgreSQL: NaN sorts above everything and equals itself */
@@ -974,15 +928,14 @@ int val_cmp(const val_t *a, const val_t *b)
         if (ta == HELIOS_OID_FLOAT4 || ta == HELIOS_OID_FLOAT8 || tb == HELIOS_OID_FLOAT4 ||
             tb == HELIOS_OID_FLOAT8) {
             double x = ta == 700 || ta == 701 ? a->f
-                       : ta == 1700           ? num_to_double(a->n, a->scale)
+                       : ta == 1700           ? num_val_double(a)
                                               : (double)a->i;
             double y = tb == 700 || tb == 701 ? b->f
-                       : tb == 1700           ? num_to_double(b->n, b->scale)
+                       : tb == 1700           ? num_val_double(b)
                                               : (double)b->i;
             return cmp_dbl(x, y);
         }
-        __int128 x = ta == 1700 ? a->n : a->i, y = tb == 1700 ? b->n : b->i;
-        return cmp_num(x, ta == 1700 ? a->scale : 0, y, tb == 1700 ? b->scale : 0);
+        return num_cmp(a, b);
     }
     switch (ta) {
     case HELIOS_OID_BOOL:
@@ -1046,18 +999,7 @@ uint64_t val_hash(const val_t *v)
         return hash_bytes(&v->i, 8);
     }
     if (v->t == HELIOS_OID_NUMERIC) {
-        __int128 n = v->n;
-        int16_t s = v->scale;
-        while (s > 0 && n % 10 == 0) {
-            n /= 10;
-            s--;
-        }
-        if (n >= INT64_MIN && n <= INT64_MAX && s == 0) {
-            int64_t i = (int64_t)n;
-            return hash_bytes(&i, 8);
-        }
-        uint64_t h = hash_bytes(&n, sizeof n);
-        return h ^ (uint64_t)s;
+        return num_hash(v);
     }
     if (v->t == HELIOS_OID_FLOAT4 || v->t == HELIOS_OID_FLOAT8) {
         double d = v->f;
