@@ -228,11 +228,13 @@ int32_t bind_typename(bind_ctx_t *bc, PgQuery__TypeName *tn, uint32_t *t, int32_
     }
     int32_t mod = -1;
     int32_t mods[2] = {-1, -1};
+    uint32_t n_mods = 0;
     for (size_t i = 0; i < tn->n_typmods && i < 2; i++) {
         pnode_t *m = tn->typmods[i];
         if (m->node_case == PG_QUERY__NODE__NODE_A_CONST &&
             m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
             mods[i] = m->a_const->ival->ival;
+            n_mods = (uint32_t)i + 1;
         }
     }
     if (oid == HELIOS_OID_VARCHAR || oid == HELIOS_OID_BPCHAR) {
@@ -241,13 +243,18 @@ int32_t bind_typename(bind_ctx_t *bc, PgQuery__TypeName *tn, uint32_t *t, int32_
         } else if (oid == HELIOS_OID_BPCHAR && strcmp(name, "bpchar") != 0) {
             mod = 1 + 4; /* char without length is char(1) */
         }
-    } else if (oid == HELIOS_OID_NUMERIC && mods[0] >= 0) {
-        int p = mods[0], s = mods[1] >= 0 ? mods[1] : 0;
-        if (p < 1 || p > 38 || s > p) {
+    } else if (oid == HELIOS_OID_NUMERIC && n_mods > 0) {
+        /* PostgreSQL 15: precision 1..1000, scale -1000..1000 (11 bits in the typmod) */
+        int p = mods[0], s = n_mods > 1 ? mods[1] : 0;
+        if (p < 1 || p > 1000) {
             return bind_err_pos(bc, tn->location, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                                "NUMERIC precision %d must be between 1 and 38", p);
+                                "NUMERIC precision %d must be between 1 and 1000", p);
         }
-        mod = ((p << 16) | s) + 4;
+        if (s < -1000 || s > 1000) {
+            return bind_err_pos(bc, tn->location, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                "NUMERIC scale %d must be between -1000 and 1000", s);
+        }
+        mod = ((p << 16) | (s & 0x7ff)) + 4;
     } else if (oid == HELIOS_OID_FLOAT8 && strcmp(name, "float") == 0 && mods[0] >= 1 &&
                mods[0] <= 24) {
         oid = HELIOS_OID_FLOAT4;
@@ -427,7 +434,7 @@ static int32_t bind_binop(bind_ctx_t *bc, uint32_t op, const char *opname, expr_
                     }
                     v.i = -v.i;
                 } else if (lt == 1700) {
-                    v.n = -v.n;
+                    num_neg(bc->a, &l->c, &v);
                 } else {
                     v.f = -v.f;
                 }

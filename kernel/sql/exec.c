@@ -370,6 +370,7 @@ typedef struct aggst {
     int64_t count;
     __int128 isum;
     int16_t scale;
+    num_acc_t *acc; /* numeric sum past the __int128 fast path (big values, NaN, overflow) */
     double fsum, fsq;
     val_t best;
     int have;
@@ -456,18 +457,33 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
             memcpy(&iv, v.s, sizeof iv);
             s->fsum += (double)iv.us + iv.days * 86400e6 + iv.months * 30 * 86400e6;
         } else {
-            __int128 x = v.t == HELIOS_OID_NUMERIC ? v.n : v.i;
-            int16_t sc = v.t == HELIOS_OID_NUMERIC ? v.scale : 0;
-            double d = v.t == HELIOS_OID_NUMERIC ? num_to_double(v.n, v.scale) : (double)v.i;
+            double d = v.t == HELIOS_OID_NUMERIC ? num_val_double(&v) : (double)v.i;
             s->fsum += d;
             s->fsq += d * d;
-            if (sc > s->scale) {
-                if (num_rescale(&s->isum, s->scale, sc) != 0) s->ovf = 1;
-                s->scale = sc;
-            } else if (sc < s->scale) {
-                if (num_rescale(&x, sc, s->scale) != 0) s->ovf = 1;
+            if (s->acc == NULL && (v.t != HELIOS_OID_NUMERIC || v.pad == NUM_SMALL)) {
+                __int128 x = v.t == HELIOS_OID_NUMERIC ? v.n : v.i, cur = s->isum;
+                int16_t sc = v.t == HELIOS_OID_NUMERIC ? v.scale : 0, cs = s->scale;
+                int bad = 0;
+                if (sc > cs) {
+                    bad = num_rescale(&cur, cs, sc) != 0;
+                    cs = sc;
+                } else if (sc < cs) {
+                    bad = num_rescale(&x, sc, cs) != 0;
+                }
+                if (!bad && !__builtin_add_overflow(cur, x, &cur)) {
+                    s->isum = cur;
+                    s->scale = cs;
+                    break;
+                }
             }
-            if (__builtin_add_overflow(s->isum, x, &s->isum)) s->ovf = 1;
+            /* exact from here on (GMP): big values, NaN/Infinity, past 128 bits */
+            if (s->acc == NULL) {
+                if ((s->acc = num_acc_new(pa)) == NULL) {
+                    return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+                }
+                num_acc_add_i128(s->acc, s->isum, s->scale);
+            }
+            num_acc_add(s->acc, &v);
         }
         break;
     case AGG_MIN:
@@ -504,8 +520,6 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
     return 0;
 }
 
-int32_t num_div(exec_ctx_t *cx, __int128 a, int16_t sa, __int128 b, int16_t sb, __int128 *r,
-                int16_t *rs);
 
 static int agg_ord_cmp(const void *a, const void *b);
 static __thread agg_def_t *g_agg_sort;
@@ -570,6 +584,16 @@ static int32_t agg_final(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s, val_t *o)
             return 0;
         }
         if (s->ovf) return sql_err(cx->err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format");
+        if (s->acc != NULL) {
+            int32_t nrc = num_acc_result(cx->ar, s->acc, 0, o, cx->err);
+            if (nrc == 0 && ag->type == HELIOS_OID_INT8) {
+                val_t sum = *o;
+                memset(o, 0, sizeof *o);
+                o->t = HELIOS_OID_INT8;
+                nrc = num_to_int(&sum, HELIOS_OID_INT8, &o->i, cx->err);
+            }
+            return nrc;
+        }
         if (ag->type == HELIOS_OID_INT8) {
             if (s->isum > INT64_MAX || s->isum < INT64_MIN)
                 return sql_err(cx->err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "bigint out of range");
@@ -589,7 +613,16 @@ static int32_t agg_final(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s, val_t *o)
             o->len = 16;
             return 0;
         }
-        return num_div(cx, s->isum, s->scale, s->count, 0, &o->n, &o->scale);
+        if (s->acc != NULL) return num_acc_result(cx->ar, s->acc, s->count, o, cx->err);
+        {
+            val_t sum, cnt;
+            memset(&sum, 0, sizeof sum);
+            sum.t = HELIOS_OID_NUMERIC;
+            sum.n = s->isum;
+            sum.scale = s->scale;
+            num_from_int(s->count, &cnt);
+            return num_binop(cx->ar, OP_DIV, &sum, &cnt, o, cx->err);
+        }
     case AGG_MIN: case AGG_MAX: case AGG_BOOL_AND: case AGG_BOOL_OR:
         if (!s->have) { o->null = 1; return 0; }
         *o = s->best;
