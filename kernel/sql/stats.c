@@ -65,8 +65,8 @@ int stats_pos(const val_t *v, double *out)
         return 1;
     }
     if (t == HELIOS_OID_NUMERIC) {
-        *out = num_to_double(v->n, v->scale);
-        return 1;
+        *out = num_val_double(v); /* any form (types_num.c); NaN and infinities are no position */
+        return isfinite(*out);
     }
     if (val_is_text(t) || t == HELIOS_OID_BYTEA) {
         /* the first 8 bytes, big-endian: memcmp order for text under the C collation */
@@ -156,7 +156,7 @@ static int32_t analyze_one(helios_engine_t *eng, table_t *t, int sync, helios_er
     for (uint32_t c = 0; c < nc; c++) {
         column_t *col = &t->cols[c];
         uint64_t nn = n - nulls[c];
-        double nd = nn > 0 ? hll_count(hll + (size_t)c * HLL_M) : 0;
+        double nd = nn > 0 ? floor(hll_count(hll + (size_t)c * HLL_M) + 0.5) : 0;
         if (nd > (double)nn) nd = (double)nn;
         if (nn > 0 && nd < 1) nd = 1;
         col->st_ndistinct = n > 0 ? (nn > 0 ? nd : 0.5) : 0; /* all NULL: known, no value */

@@ -24,7 +24,7 @@ typedef struct sys_col {
 
 enum { SV_NAMESPACE = 1, SV_CLASS, SV_ATTRIBUTE, SV_TYPE, SV_INDEX, SV_DATABASE, SV_ROLES, SV_USER,
        SV_AM, SV_SETTINGS, SV_ATTRDEF, SV_CONSTRAINT, SV_EMPTY, SV_TABLES_IS, SV_COLUMNS_IS,
-       SV_SCHEMATA_IS, SV_TABLES_PG, SV_INDEXES_PG, SV_SEQUENCES_IS, SV_VIEWS_IS };
+       SV_SCHEMATA_IS, SV_TABLES_PG, SV_INDEXES_PG, SV_SEQUENCES_IS, SV_VIEWS_IS, SV_STATS };
 
 #define C(n, t) {n, t}
 static const sys_col_t c_namespace[] = {C("oid", T_OID), C("nspname", T_NAME), C("nspowner", T_OID), C("nspacl", T_TEXT)};
@@ -133,6 +133,12 @@ static const sys_col_t c_is_views[] = {C("table_catalog", T_NAME), C("table_sche
 static const sys_col_t c_pg_tables[] = {C("schemaname", T_NAME), C("tablename", T_NAME), C("tableowner", T_NAME), C("tablespace", T_NAME), C("hasindexes", T_BOOL), C("hasrules", T_BOOL), C("hastriggers", T_BOOL), C("rowsecurity", T_BOOL)};
 static const sys_col_t c_pg_indexes[] = {C("schemaname", T_NAME), C("tablename", T_NAME), C("indexname", T_NAME), C("tablespace", T_NAME), C("indexdef", T_TEXT)};
 
+/* pg_stats: ANALYZE's per-column figures (stats.c); no most-common values or histograms */
+static const sys_col_t c_pg_stats[] = {
+    C("schemaname", T_NAME), C("tablename", T_NAME), C("attname", T_NAME), C("inherited", T_BOOL),
+    C("null_frac", T_F4), C("avg_width", T_I4), C("n_distinct", T_F4),
+    C("most_common_vals", T_TEXT), C("most_common_freqs", T_TEXT), C("histogram_bounds", T_TEXT),
+    C("correlation", T_F4)};
 typedef struct sys_def {
     const char *schema, *name;
     uint32_t id;
@@ -157,6 +163,7 @@ static const sys_def_t defs[] = {
     D("pg_catalog", "pg_constraint", SV_CONSTRAINT, c_constraint),
     D("pg_catalog", "pg_tables", SV_TABLES_PG, c_pg_tables),
     D("pg_catalog", "pg_indexes", SV_INDEXES_PG, c_pg_indexes),
+    D("pg_catalog", "pg_stats", SV_STATS, c_pg_stats),
     D("pg_catalog", "pg_proc", SV_EMPTY, c_proc),
     D("pg_catalog", "pg_description", SV_EMPTY, c_description),
     D("pg_catalog", "pg_shdescription", SV_EMPTY, c_description),
@@ -796,6 +803,29 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
                 }
             }
             rb_end(&b);
+        }
+        break;
+    case SV_STATS:
+        /* n_distinct as PostgreSQL: a count, or minus the fraction of the rows when the
+           distinct values grow with the table (above 10% of the rows) */
+        for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
+            table_t *t = eng->cat.tables[i];
+            if (t->kind != REL_TABLE || t->st_rows <= 0) continue;
+            for (uint32_t c = 0; c < t->n_cols; c++) {
+                column_t *col = &t->cols[c];
+                if (col->dropped || col->st_ndistinct <= 0) continue;
+                double nd = col->st_ndistinct < 1 ? 0 : col->st_ndistinct;
+                if (nd > 0.1 * t->st_rows) nd = -(nd / t->st_rows);
+                rb_start(&b);
+                set_s(&b, 0, schema_name(eng, t->schema_oid));
+                set_s(&b, 1, t->name);
+                set_s(&b, 2, col->name);
+                set_i(&b, 3, 0);
+                set_f(&b, 4, col->st_null_frac);
+                set_i(&b, 5, type_len(col->type) > 0 ? type_len(col->type) : 8);
+                set_f(&b, 6, nd);
+                rb_end(&b);
+            }
         }
         break;
     case SV_INDEXES_PG:

@@ -289,6 +289,12 @@ int main(void)
     CHECK(strcmp(b.text, r2.text) == 0, "after restart:\n%s\nbefore:\n%s", b.text, r2.text);
     run("SELECT reltuples FROM pg_class WHERE relname = 'orders'", &a);
     CHECK(a.rc == 0 && strcmp(a.text, "20000\n") == 0, "reltuples: %s %s", a.text, a.msg);
+    /* pg_stats: a count for a category column, minus a fraction for a key-like one */
+    run("SELECT attname, null_frac, n_distinct FROM pg_stats WHERE tablename = 'customers' "
+        "ORDER BY attname", &a);
+    CHECK(a.rc == 0 && (strstr(a.text, "id|0|-1\n") != NULL || strstr(a.text, "id|0|-0.9") != NULL) && strstr(a.text, "region_id|0|10\n") != NULL &&
+              strstr(a.text, "segment|0|50\n") != NULL,
+          "pg_stats:\n%s %s", a.text, a.msg);
     close_db();
 
     char cmd[300];
