@@ -72,7 +72,7 @@ static int32_t frame_offsets(exec_ctx_t *cx, plan_t *p, val_t *row, wcall_t *c)
         }
         int neg = 0;
         if (val_is_int(v->t)) neg = v->i < 0;
-        else if (v->t == HELIOS_OID_NUMERIC) neg = v->n < 0;
+        else if (v->t == HELIOS_OID_NUMERIC) neg = num_val_double(v) < 0; /* any form */
         else if (v->t == HELIOS_OID_FLOAT4 || v->t == HELIOS_OID_FLOAT8) neg = v->f < 0;
         else if (v->t == HELIOS_OID_INTERVAL) {
             helios_interval_t iv;
