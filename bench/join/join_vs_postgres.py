@@ -131,27 +131,42 @@ def load(conn):
         cur.execute(q)
 
 
-def timed(conn, sql, runs, settings=()):
+def run_once(conn, sql, settings):
+    """(ms, rows) of one execution with the settings applied around it, or (None, error)"""
     cur = conn.cursor()
     for s in settings:
         cur.execute(s)
     try:
-        cur.execute(sql)
-    except psycopg2.Error as e:
-        for s in settings:
-            cur.execute("RESET " + s.split()[1])
-        return None, str(e).split("\n")[0]
-    n = len(cur.fetchall())  # warm-up (and plan cache)
-    times = []
-    for _ in range(runs):
         t0 = time.perf_counter()
         cur.execute(sql)
         rows = cur.fetchall()
-        times.append((time.perf_counter() - t0) * 1e3)
-        assert len(rows) == n
-    for s in settings:
-        cur.execute("RESET " + s.split()[1])
-    return statistics.median(times), n
+        ms = (time.perf_counter() - t0) * 1e3
+    except psycopg2.Error as e:
+        return None, str(e).split("\n")[0]
+    finally:
+        for s in settings:
+            cur.execute("RESET " + s.split()[1])
+    return ms, len(rows)
+
+
+def timed_all(servers, sql, runs):
+    """median ms per server; the servers take turns run by run (fair under a varying load)"""
+    res = {}
+    for name, conn, settings in servers:
+        res[name] = list(run_once(conn, sql, settings))  # warm-up (plan cache)
+        res[name][0] = [] if res[name][0] is not None else None
+    for _ in range(runs):
+        for name, conn, settings in servers:
+            if res[name][0] is None:
+                continue
+            ms, n = run_once(conn, sql, settings)
+            if ms is None:
+                res[name] = [None, n]
+                continue
+            res[name][0].append(ms)
+            assert n == res[name][1]
+    return {k: (statistics.median(v[0]) if v[0] is not None else None, v[1])
+            for k, v in res.items()}
 
 
 def main():
@@ -193,10 +208,7 @@ def main():
         pgname = "PostgreSQL 15"
         for title, sql in QUERIES:
             print(f"\n{title}\n  {sql}")
-            res = {}
-            for name, conn, settings in servers:
-                ms, n = timed(conn, sql, a.runs, settings)
-                res[name] = (ms, n)
+            res = timed_all(servers, sql, a.runs)
             pg = res[pgname][0]
             for name, (ms, n) in res.items():
                 if ms is None:
