@@ -8,13 +8,12 @@
  * (select_div_scale, numeric_sqrt, numeric_exp, numeric_ln, log_var, power_var). NaN and
  * +/-Infinity follow PostgreSQL 15 (NaN sorts above everything and equals itself).
  *
- * The order-preserving key encoding extends the historical 16-byte one (value * 10^18 as a
- * 128-bit integer): values it represents exactly keep their old key; others append a suffix
- * (see num_key_encode). */
+ * This file: the forms, text input/output, comparison and hashing, typmod, casts, the
+ * arithmetic operators, rounding, sum/avg. types_num_fn.c: sqrt/exp/ln/log/power;
+ * types_num_io.c: binary wire format, row and key encodings; types_num.h: what they share. */
 #include <ctype.h>
 #include <gmp.h>
 #include <math.h>
-#include <mpfr.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,23 +21,11 @@
 #include <strings.h>
 
 #include "sql/sqlint.h"
-
-#define NUM_MIN_SIG 16
-#define NUM_MAX_DISPLAY 1000
-#define NUM_MAX_RESULT_SCALE 2000
+#include "sql/types_num.h"
 
 /* ---------------- representation ---------------- */
 
-/* significant digits of a finite numeric (or integer) value */
-typedef struct ndv {
-    int neg;
-    const char *d; /* digits of |unscaled| without leading zeros; nd == 0 for zero */
-    size_t nd;
-    int scale;
-    char buf[48];
-} ndv_t;
-
-static void ndv_of(const val_t *v, ndv_t *o)
+void num_ndv_of(const val_t *v, ndv_t *o)
 {
     o->neg = 0;
     if (v->t == HELIOS_OID_NUMERIC && v->pad == NUM_BIG) {
@@ -66,19 +53,19 @@ static void ndv_of(const val_t *v, ndv_t *o)
     o->nd = sizeof o->buf - (size_t)p;
 }
 
-static int is_num_special(const val_t *v)
+int num_is_special(const val_t *v)
 {
     return v->t == HELIOS_OID_NUMERIC && v->pad >= NUM_NAN;
 }
 
-static void set_special(val_t *o, uint8_t kind)
+void num_set_special(val_t *o, uint8_t kind)
 {
     memset(o, 0, sizeof *o);
     o->t = HELIOS_OID_NUMERIC;
     o->pad = kind;
 }
 
-static void set_small(val_t *o, __int128 n, int scale)
+void num_set_small(val_t *o, __int128 n, int scale)
 {
     memset(o, 0, sizeof *o);
     o->t = HELIOS_OID_NUMERIC;
@@ -96,7 +83,7 @@ static void z_set_i128(mpz_t z, __int128 n)
         mpz_neg(z, z);
 }
 
-static int z_get_i128(const mpz_t z, __int128 *n)
+int num_z_get_i128(const mpz_t z, __int128 *n)
 {
     if (mpz_sizeinbase(z, 2) > 127)
         return -1;
@@ -109,7 +96,7 @@ static int z_get_i128(const mpz_t z, __int128 *n)
 }
 
 /* unscaled value of a finite numeric or integer into z; returns the scale */
-static int z_of(mpz_t z, const val_t *v)
+int num_z_of(mpz_t z, const val_t *v)
 {
     if (v->t == HELIOS_OID_NUMERIC && v->pad == NUM_BIG) {
         char *tmp = malloc(v->len + 1);
@@ -130,7 +117,7 @@ static int z_of(mpz_t z, const val_t *v)
     return 0;
 }
 
-static void z_mul_p10(mpz_t z, unsigned long k)
+void num_z_mul_p10(mpz_t z, unsigned long k)
 {
     if (k == 0)
         return;
@@ -142,7 +129,7 @@ static void z_mul_p10(mpz_t z, unsigned long k)
 }
 
 /* z = round(z / 10^k), half away from zero */
-static void z_round_p10(mpz_t z, unsigned long k, int trunc_)
+void num_z_round_p10(mpz_t z, unsigned long k, int trunc_)
 {
     if (k == 0)
         return;
@@ -182,32 +169,32 @@ static void *num_alloc(arena_t *a, size_t n)
     return p;
 }
 
-static int32_t overflow_fmt(helios_err_t *err)
+int32_t num_overflow_err(helios_err_t *err)
 {
     return sql_err(err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format");
 }
 
 /* o = z / 10^scale, in the small form when it fits; PostgreSQL's storage limits apply */
-static int32_t num_make(arena_t *a, const mpz_t z, long scale, val_t *o, helios_err_t *err)
+int32_t num_make(arena_t *a, const mpz_t z, long scale, val_t *o, helios_err_t *err)
 {
     if (scale < 0)
         scale = 0;
     if (scale > NUM_MAX_DSCALE)
-        return overflow_fmt(err);
+        return num_overflow_err(err);
     __int128 n;
-    if (scale <= NUM_SMALL_MAX_SCALE && z_get_i128(z, &n) == 0) {
-        set_small(o, n, (int)scale);
+    if (scale <= NUM_SMALL_MAX_SCALE && num_z_get_i128(z, &n) == 0) {
+        num_set_small(o, n, (int)scale);
         return 0;
     }
     size_t cap = mpz_sizeinbase(z, 10) + 2;
     if (cap > (size_t)NUM_MAX_INT_DIGITS + (size_t)scale + 4)
-        return overflow_fmt(err);
+        return num_overflow_err(err);
     char *s = num_alloc(a, cap + 1);
     mpz_get_str(s, 10, z);
     size_t len = strlen(s);
     size_t nd = len - (s[0] == '-');
     if ((long)nd - scale > NUM_MAX_INT_DIGITS)
-        return overflow_fmt(err);
+        return num_overflow_err(err);
     memset(o, 0, sizeof *o);
     o->t = HELIOS_OID_NUMERIC;
     o->pad = NUM_BIG;
@@ -217,17 +204,12 @@ static int32_t num_make(arena_t *a, const mpz_t z, long scale, val_t *o, helios_
     return 0;
 }
 
-/* base-10000 weight and first two base-10000 digits of |v| (PostgreSQL's NumericVar view) */
-typedef struct b10k {
-    int zero, weight, d0, d1, more; /* more: a second (nonzero-tailed) digit exists */
-} b10k_t;
-
-static int floordiv4(long x)
+int num_floordiv4(long x)
 {
     return (int)(x >= 0 ? x / 4 : -((-x + 3) / 4));
 }
 
-static void b10k_of(const ndv_t *v, b10k_t *o)
+void num_b10k_of(const ndv_t *v, b10k_t *o)
 {
     memset(o, 0, sizeof *o);
     if (v->nd == 0) {
@@ -235,7 +217,7 @@ static void b10k_of(const ndv_t *v, b10k_t *o)
         return;
     }
     long p = (long)v->nd - v->scale - 1; /* decimal exponent of the first digit */
-    o->weight = floordiv4(p);
+    o->weight = num_floordiv4(p);
     long lo = (long)o->weight * 4;   /* exponent of the last digit of the first group */
     size_t k = (size_t)(p - lo + 1); /* digits of D in the first group */
     size_t i = 0;
@@ -267,15 +249,15 @@ int32_t num_parse(arena_t *a, const char *s0, size_t n0, val_t *o, helios_err_t 
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         n--;
     if (ieq(s, n, "nan")) {
-        set_special(o, NUM_NAN);
+        num_set_special(o, NUM_NAN);
         return 0;
     }
     if (ieq(s, n, "infinity") || ieq(s, n, "+infinity") || ieq(s, n, "inf") || ieq(s, n, "+inf")) {
-        set_special(o, NUM_PINF);
+        num_set_special(o, NUM_PINF);
         return 0;
     }
     if (ieq(s, n, "-infinity") || ieq(s, n, "-inf")) {
-        set_special(o, NUM_NINF);
+        num_set_special(o, NUM_NINF);
         return 0;
     }
     size_t i = 0;
@@ -320,7 +302,7 @@ int32_t num_parse(arena_t *a, const char *s0, size_t n0, val_t *o, helios_err_t 
         if (ed == 0)
             goto bad;
         if (big || ex >= 1073741823L)
-            return overflow_fmt(err); /* PostgreSQL: INT_MAX / 2 */
+            return num_overflow_err(err); /* PostgreSQL: INT_MAX / 2 */
         if (eneg)
             ex = -ex;
     }
@@ -330,15 +312,15 @@ int32_t num_parse(arena_t *a, const char *s0, size_t n0, val_t *o, helios_err_t 
     if (dscale < 0)
         dscale = 0;
     if (dscale > NUM_MAX_DSCALE)
-        return overflow_fmt(err);
+        return num_overflow_err(err);
     if (nsig == 0) {
-        set_small(o, 0, (int)dscale);
+        num_set_small(o, 0, (int)dscale);
         return 0;
     }
     long k = ex - fs + dscale;             /* zeros after the significant digits: >= 0 */
     long intdigits = (long)nsig + ex - fs; /* value = digits * 10^(ex - fs) */
     if (intdigits > NUM_MAX_INT_DIGITS)
-        return overflow_fmt(err);
+        return num_overflow_err(err);
     if ((long)nsig + k <= NUM_SMALL_MAX_SCALE && dscale <= NUM_SMALL_MAX_SCALE) {
         __int128 acc = 0;
         for (size_t j = sig_at; j < mant_end; j++) {
@@ -347,7 +329,7 @@ int32_t num_parse(arena_t *a, const char *s0, size_t n0, val_t *o, helios_err_t 
         }
         for (long j = 0; j < k; j++)
             acc *= 10;
-        set_small(o, neg ? -acc : acc, (int)dscale);
+        num_set_small(o, neg ? -acc : acc, (int)dscale);
         return 0;
     }
     size_t len = (size_t)neg + nsig + (size_t)k;
@@ -376,7 +358,7 @@ bad:
 
 void num_out(const val_t *v, sbuf_t *sb)
 {
-    if (is_num_special(v)) {
+    if (num_is_special(v)) {
         sb_puts(sb, v->pad == NUM_NAN ? "NaN" : v->pad == NUM_PINF ? "Infinity" : "-Infinity");
         return;
     }
@@ -385,7 +367,7 @@ void num_out(const val_t *v, sbuf_t *sb)
         return;
     }
     ndv_t d;
-    ndv_of(v, &d);
+    num_ndv_of(v, &d);
     if (d.neg && d.nd > 0)
         sb_putc(sb, '-');
     long ip = (long)d.nd - d.scale;
@@ -407,7 +389,7 @@ void num_out(const val_t *v, sbuf_t *sb)
 
 static int special_rank(const val_t *v)
 {
-    if (!is_num_special(v))
+    if (!num_is_special(v))
         return 0;
     return v->pad == NUM_NAN ? 3 : v->pad == NUM_PINF ? 2 : -2;
 }
@@ -454,8 +436,8 @@ int num_cmp(const val_t *a, const val_t *b)
         }
     }
     ndv_t x, y;
-    ndv_of(a, &x);
-    ndv_of(b, &y);
+    num_ndv_of(a, &x);
+    num_ndv_of(b, &y);
     int sx = x.nd == 0 ? 0 : x.neg ? -1 : 1, sy = y.nd == 0 ? 0 : y.neg ? -1 : 1;
     if (sx != sy)
         return sx < sy ? -1 : 1;
@@ -467,12 +449,12 @@ int num_cmp(const val_t *a, const val_t *b)
 
 uint64_t num_hash(const val_t *v)
 {
-    if (is_num_special(v)) {
+    if (num_is_special(v)) {
         uint64_t k = 0x6e756d0000000000ull | v->pad;
         return hash_bytes(&k, 8);
     }
     ndv_t d;
-    ndv_of(v, &d);
+    num_ndv_of(v, &d);
     size_t nd = d.nd;
     long sc = d.scale;
     while (nd > 0 && sc > 0 && d.d[nd - 1] == '0') {
@@ -510,7 +492,7 @@ int32_t num_typmod(arena_t *a, val_t *o, int32_t tm, helios_err_t *err)
     int s = ((((tm - 4) & 0x7ff) ^ 1024) - 1024);
     if (o->pad == NUM_NAN)
         return 0;
-    if (is_num_special(o)) {
+    if (num_is_special(o)) {
         sql_err(err, HELIOS_ERR_NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow");
         sql_err_detail(err, "A field with precision %d, scale %d cannot hold an infinite value.", p,
                        s);
@@ -523,8 +505,8 @@ int32_t num_typmod(arena_t *a, val_t *o, int32_t tm, helios_err_t *err)
         if (num_rescale(&n, o->scale, (int16_t)s) == 0) {
             ndv_t d;
             val_t t2;
-            set_small(&t2, n, s);
-            ndv_of(&t2, &d);
+            num_set_small(&t2, n, s);
+            num_ndv_of(&t2, &d);
             if (d.nd > 0 && (long)d.nd - s > maxdigits)
                 goto overflow;
             *o = t2;
@@ -533,14 +515,14 @@ int32_t num_typmod(arena_t *a, val_t *o, int32_t tm, helios_err_t *err)
     }
     mpz_t z;
     mpz_init(z);
-    int sc = z_of(z, o);
+    int sc = num_z_of(z, o);
     if (s >= sc) {
-        z_mul_p10(z, (unsigned long)(s - sc));
+        num_z_mul_p10(z, (unsigned long)(s - sc));
     } else {
-        z_round_p10(z, (unsigned long)(sc - s), 0);
+        num_z_round_p10(z, (unsigned long)(sc - s), 0);
     }
     if (s < 0)
-        z_mul_p10(z, (unsigned long)-s);
+        num_z_mul_p10(z, (unsigned long)-s);
     long nd = mpz_sgn(z) == 0 ? 0 : (long)mpz_sizeinbase(z, 10);
     if (nd > 0) {
         /* sizeinbase may be one too big: check exactly */
@@ -572,12 +554,12 @@ overflow:
 
 void num_from_int(int64_t i, val_t *o)
 {
-    set_small(o, i, 0);
+    num_set_small(o, i, 0);
 }
 
 double num_val_double(const val_t *v)
 {
-    if (is_num_special(v)) {
+    if (num_is_special(v)) {
         return v->pad == NUM_NAN ? NAN : v->pad == NUM_PINF ? HUGE_VAL : -HUGE_VAL;
     }
     if (v->t != HELIOS_OID_NUMERIC)
@@ -585,7 +567,7 @@ double num_val_double(const val_t *v)
     if (v->pad == NUM_SMALL)
         return num_to_double(v->n, v->scale);
     ndv_t d;
-    ndv_of(v, &d);
+    num_ndv_of(v, &d);
     char *tmp = malloc(d.nd + 32);
     if (tmp == NULL)
         abort();
@@ -599,12 +581,12 @@ double num_val_double(const val_t *v)
 int32_t num_to_float(const val_t *v, uint32_t t, double *out, helios_err_t *err)
 {
     double d = num_val_double(v);
-    if (!is_num_special(v)) {
+    if (!num_is_special(v)) {
         double lim = t == HELIOS_OID_FLOAT4 ? 3.4028234663852886e38 : HUGE_VAL;
         int zero = v->pad == NUM_SMALL ? v->n == 0 : 0;
         if (v->pad == NUM_BIG) {
             ndv_t nv;
-            ndv_of(v, &nv);
+            num_ndv_of(v, &nv);
             zero = nv.nd == 0;
         }
         double mn = t == HELIOS_OID_FLOAT4 ? 1.401298464324817e-45 : 4.9406564584124654e-324;
@@ -625,11 +607,11 @@ int32_t num_to_float(const val_t *v, uint32_t t, double *out, helios_err_t *err)
 int32_t num_from_float(arena_t *a, double d, int is4, val_t *o, helios_err_t *err)
 {
     if (isnan(d)) {
-        set_special(o, NUM_NAN);
+        num_set_special(o, NUM_NAN);
         return 0;
     }
     if (isinf(d)) {
-        set_special(o, d > 0 ? NUM_PINF : NUM_NINF);
+        num_set_special(o, d > 0 ? NUM_PINF : NUM_NINF);
         return 0;
     }
     char tmp[64];
@@ -642,7 +624,7 @@ int32_t num_to_int(const val_t *v, uint32_t t, int64_t *out, helios_err_t *err)
     const char *tn = t == HELIOS_OID_INT8   ? "bigint"
                      : t == HELIOS_OID_INT2 ? "smallint"
                                             : "integer";
-    if (is_num_special(v)) {
+    if (num_is_special(v)) {
         return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "cannot convert %s to %s",
                        v->pad == NUM_NAN ? "NaN" : "infinity", tn);
     }
@@ -654,14 +636,14 @@ int32_t num_to_int(const val_t *v, uint32_t t, int64_t *out, helios_err_t *err)
         num_rescale(&x, v->scale, 0);
     } else {
         ndv_t d;
-        ndv_of(v, &d);
+        num_ndv_of(v, &d);
         if ((long)d.nd - d.scale > 20)
             goto range;
         mpz_t z;
         mpz_init(z);
-        int sc = z_of(z, v);
-        z_round_p10(z, (unsigned long)sc, 0);
-        int r = z_get_i128(z, &x);
+        int sc = num_z_of(z, v);
+        num_z_round_p10(z, (unsigned long)sc, 0);
+        int r = num_z_get_i128(z, &x);
         mpz_clear(z);
         if (r != 0)
             goto range;
@@ -680,22 +662,22 @@ range:
 
 /* ---------------- arithmetic ---------------- */
 
-static int num_sign_of(const val_t *v)
+int num_sign_of(const val_t *v)
 {
-    if (is_num_special(v))
+    if (num_is_special(v))
         return v->pad == NUM_PINF ? 1 : v->pad == NUM_NINF ? -1 : 0;
     if (v->t != HELIOS_OID_NUMERIC)
         return v->i > 0 ? 1 : v->i < 0 ? -1 : 0;
     if (v->pad == NUM_SMALL)
         return v->n > 0 ? 1 : v->n < 0 ? -1 : 0;
     ndv_t d;
-    ndv_of(v, &d);
+    num_ndv_of(v, &d);
     return d.nd == 0 ? 0 : d.neg ? -1 : 1;
 }
 
-static int scale_of(const val_t *v)
+int num_scale_of(const val_t *v)
 {
-    return v->t == HELIOS_OID_NUMERIC && !is_num_special(v) ? v->scale : 0;
+    return v->t == HELIOS_OID_NUMERIC && !num_is_special(v) ? v->scale : 0;
 }
 
 /* PostgreSQL's select_div_scale */
@@ -703,10 +685,10 @@ static int div_scale(const val_t *x, const val_t *y)
 {
     ndv_t a, b;
     b10k_t wa, wb;
-    ndv_of(x, &a);
-    ndv_of(y, &b);
-    b10k_of(&a, &wa);
-    b10k_of(&b, &wb);
+    num_ndv_of(x, &a);
+    num_ndv_of(y, &b);
+    num_b10k_of(&a, &wa);
+    num_b10k_of(&b, &wb);
     int qweight = wa.weight - wb.weight;
     if (wa.d0 <= wb.d0)
         qweight--;
@@ -722,39 +704,38 @@ static int div_scale(const val_t *x, const val_t *y)
     return rscale;
 }
 
-static int32_t div0(helios_err_t *err)
+int32_t num_div0(helios_err_t *err)
 {
     return sql_err(err, HELIOS_ERR_DIVISION_BY_ZERO, "division by zero");
 }
 
 /* q = round(x / y) at rscale (trunc_: truncated); y != 0 */
-static int32_t div_at(arena_t *a, const val_t *x, const val_t *y, int rscale, int trunc_, val_t *o,
-                      helios_err_t *err)
+int32_t num_div_at(arena_t *a, const val_t *x, const val_t *y, int rscale, int trunc_, val_t *o,
+                   helios_err_t *err)
 {
     mpz_t X, Y;
     mpz_init(X);
     mpz_init(Y);
-    int sx = z_of(X, x), sy = z_of(Y, y);
+    int sx = num_z_of(X, x), sy = num_z_of(Y, y);
     long e = (long)rscale + 1 + sy - sx;
     if (e >= 0)
-        z_mul_p10(X, (unsigned long)e);
+        num_z_mul_p10(X, (unsigned long)e);
     else
-        z_mul_p10(Y, (unsigned long)-e);
+        num_z_mul_p10(Y, (unsigned long)-e);
     mpz_tdiv_q(X, X, Y);
-    z_round_p10(X, 1, trunc_);
+    num_z_round_p10(X, 1, trunc_);
     int32_t rc = num_make(a, X, rscale, o, err);
     mpz_clear(X);
     mpz_clear(Y);
     return rc;
 }
 
-static int32_t special_binop(uint32_t op, const val_t *x, const val_t *y, val_t *o,
-                             helios_err_t *err)
+int32_t num_special_binop(uint32_t op, const val_t *x, const val_t *y, val_t *o, helios_err_t *err)
 {
-    int kx = is_num_special(x) ? x->pad : 0, ky = is_num_special(y) ? y->pad : 0;
+    int kx = num_is_special(x) ? x->pad : 0, ky = num_is_special(y) ? y->pad : 0;
     int sgx = num_sign_of(x), sgy = num_sign_of(y);
     if (kx == NUM_NAN || ky == NUM_NAN) {
-        set_special(o, NUM_NAN);
+        num_set_special(o, NUM_NAN);
         return 0;
     }
     switch (op) {
@@ -762,59 +743,57 @@ static int32_t special_binop(uint32_t op, const val_t *x, const val_t *y, val_t 
     case OP_SUB: {
         int ix = kx ? sgx : 0, iy = ky ? (op == OP_SUB ? -sgy : sgy) : 0;
         if (ix != 0 && iy != 0 && ix != iy)
-            set_special(o, NUM_NAN);
+            num_set_special(o, NUM_NAN);
         else
-            set_special(o, (ix ? ix : iy) > 0 ? NUM_PINF : NUM_NINF);
+            num_set_special(o, (ix ? ix : iy) > 0 ? NUM_PINF : NUM_NINF);
         return 0;
     }
     case OP_MUL:
         if (sgx == 0 || sgy == 0)
-            set_special(o, NUM_NAN);
+            num_set_special(o, NUM_NAN);
         else
-            set_special(o, sgx * sgy > 0 ? NUM_PINF : NUM_NINF);
+            num_set_special(o, sgx * sgy > 0 ? NUM_PINF : NUM_NINF);
         return 0;
     case OP_DIV:
         if (kx) {
             if (ky) {
-                set_special(o, NUM_NAN);
+                num_set_special(o, NUM_NAN);
                 return 0;
             }
             if (sgy == 0)
-                return div0(err);
-            set_special(o, sgx * sgy > 0 ? NUM_PINF : NUM_NINF);
+                return num_div0(err);
+            num_set_special(o, sgx * sgy > 0 ? NUM_PINF : NUM_NINF);
             return 0;
         }
-        set_small(o, 0, 0);
+        num_set_small(o, 0, 0);
         return 0;
     case OP_MOD:
         if (kx) {
             if (sgy == 0)
-                return div0(err);
-            set_special(o, NUM_NAN);
+                return num_div0(err);
+            num_set_special(o, NUM_NAN);
             return 0;
         }
         *o = *x;
         if (o->t != HELIOS_OID_NUMERIC)
-            set_small(o, x->i, 0);
+            num_set_small(o, x->i, 0);
         return 0;
     default:
-        set_special(o, NUM_NAN);
+        num_set_special(o, NUM_NAN);
         return 0;
     }
 }
-
-static int32_t num_pow(arena_t *a, const val_t *x, const val_t *y, val_t *o, helios_err_t *err);
 
 int32_t num_binop(arena_t *a, uint32_t op, const val_t *x, const val_t *y, val_t *o,
                   helios_err_t *err)
 {
     if (op == OP_POW)
         return num_math(a, "power", x, y, o, err);
-    if (is_num_special(x) || is_num_special(y))
-        return special_binop(op, x, y, o, err);
+    if (num_is_special(x) || num_is_special(y))
+        return num_special_binop(op, x, y, o, err);
     int small = (x->t != HELIOS_OID_NUMERIC || x->pad == NUM_SMALL) &&
                 (y->t != HELIOS_OID_NUMERIC || y->pad == NUM_SMALL);
-    int sx = scale_of(x), sy = scale_of(y);
+    int sx = num_scale_of(x), sy = num_scale_of(y);
     if (small && op != OP_DIV) {
         __int128 p = x->t == HELIOS_OID_NUMERIC ? x->n : x->i;
         __int128 q = y->t == HELIOS_OID_NUMERIC ? y->n : y->i;
@@ -822,56 +801,56 @@ int32_t num_binop(arena_t *a, uint32_t op, const val_t *x, const val_t *y, val_t
         int s = sx > sy ? sx : sy;
         if (op == OP_MUL) {
             if (sx + sy <= NUM_SMALL_MAX_SCALE && !__builtin_mul_overflow(p, q, &r)) {
-                set_small(o, r, sx + sy);
+                num_set_small(o, r, sx + sy);
                 return 0;
             }
         } else if (num_rescale(&p, (int16_t)sx, (int16_t)s) == 0 &&
                    num_rescale(&q, (int16_t)sy, (int16_t)s) == 0) {
             if (op == OP_ADD && !__builtin_add_overflow(p, q, &r)) {
-                set_small(o, r, s);
+                num_set_small(o, r, s);
                 return 0;
             }
             if (op == OP_SUB && !__builtin_sub_overflow(p, q, &r)) {
-                set_small(o, r, s);
+                num_set_small(o, r, s);
                 return 0;
             }
             if (op == OP_MOD) {
                 if (q == 0)
-                    return div0(err);
-                set_small(o, p % q, s);
+                    return num_div0(err);
+                num_set_small(o, p % q, s);
                 return 0;
             }
         }
     }
     if (op == OP_DIV) {
         if (num_sign_of(y) == 0)
-            return div0(err);
-        return div_at(a, x, y, div_scale(x, y), 0, o, err);
+            return num_div0(err);
+        return num_div_at(a, x, y, div_scale(x, y), 0, o, err);
     }
     mpz_t X, Y;
     mpz_init(X);
     mpz_init(Y);
-    z_of(X, x);
-    z_of(Y, y);
+    num_z_of(X, x);
+    num_z_of(Y, y);
     int32_t rc = 0;
     long s = sx > sy ? sx : sy;
     if (op == OP_MUL) {
         mpz_mul(X, X, Y);
         s = (long)sx + sy;
         if (s > NUM_MAX_DSCALE) { /* PostgreSQL rounds an exact product past the storable scale */
-            z_round_p10(X, (unsigned long)(s - NUM_MAX_DSCALE), 0);
+            num_z_round_p10(X, (unsigned long)(s - NUM_MAX_DSCALE), 0);
             s = NUM_MAX_DSCALE;
         }
     } else {
-        z_mul_p10(X, (unsigned long)(s - sx));
-        z_mul_p10(Y, (unsigned long)(s - sy));
+        num_z_mul_p10(X, (unsigned long)(s - sx));
+        num_z_mul_p10(Y, (unsigned long)(s - sy));
         if (op == OP_ADD) {
             mpz_add(X, X, Y);
         } else if (op == OP_SUB) {
             mpz_sub(X, X, Y);
         } else if (op == OP_MOD) {
             if (mpz_sgn(Y) == 0) {
-                rc = div0(err);
+                rc = num_div0(err);
                 goto done;
             }
             mpz_tdiv_r(X, X, Y);
@@ -890,21 +869,21 @@ done:
 
 int32_t num_neg(arena_t *a, const val_t *x, val_t *o)
 {
-    if (is_num_special(x)) {
-        set_special(o, x->pad == NUM_NAN ? NUM_NAN : x->pad == NUM_PINF ? NUM_NINF : NUM_PINF);
+    if (num_is_special(x)) {
+        num_set_special(o, x->pad == NUM_NAN ? NUM_NAN : x->pad == NUM_PINF ? NUM_NINF : NUM_PINF);
         return 0;
     }
     if (x->t != HELIOS_OID_NUMERIC) {
-        set_small(o, -(__int128)x->i, 0);
+        num_set_small(o, -(__int128)x->i, 0);
         return 0;
     }
     const __int128 i128_min = -(__int128)(((unsigned __int128)1 << 127) - 1) - 1;
     if (x->pad == NUM_SMALL && x->n != i128_min) {
-        set_small(o, -x->n, x->scale);
+        num_set_small(o, -x->n, x->scale);
         return 0;
     }
     ndv_t d;
-    ndv_of(x, &d);
+    num_ndv_of(x, &d);
     *o = *x;
     if (d.nd == 0)
         return 0;
@@ -926,7 +905,7 @@ int32_t num_abs(arena_t *a, const val_t *x, val_t *o)
         return num_neg(a, x, o);
     *o = *x;
     if (o->t != HELIOS_OID_NUMERIC)
-        set_small(o, x->i, 0);
+        num_set_small(o, x->i, 0);
     return 0;
 }
 
@@ -935,7 +914,7 @@ int32_t num_abs(arena_t *a, const val_t *x, val_t *o)
 int32_t num_round(arena_t *a, const val_t *x, int64_t places, int trunc_, val_t *o,
                   helios_err_t *err)
 {
-    if (is_num_special(x)) {
+    if (num_is_special(x)) {
         *o = *x;
         return 0;
     }
@@ -945,13 +924,13 @@ int32_t num_round(arena_t *a, const val_t *x, int64_t places, int trunc_, val_t 
         places = -NUM_MAX_RESULT_SCALE;
     mpz_t z;
     mpz_init(z);
-    int sc = z_of(z, x);
+    int sc = num_z_of(z, x);
     if (places >= sc) {
-        z_mul_p10(z, (unsigned long)(places - sc));
+        num_z_mul_p10(z, (unsigned long)(places - sc));
     } else {
-        z_round_p10(z, (unsigned long)(sc - places), trunc_);
+        num_z_round_p10(z, (unsigned long)(sc - places), trunc_);
         if (places < 0)
-            z_mul_p10(z, (unsigned long)-places);
+            num_z_mul_p10(z, (unsigned long)-places);
     }
     int32_t rc = num_make(a, z, places < 0 ? 0 : places, o, err);
     mpz_clear(z);
@@ -960,14 +939,14 @@ int32_t num_round(arena_t *a, const val_t *x, int64_t places, int trunc_, val_t 
 
 int32_t num_ceil_floor(arena_t *a, const val_t *x, int ceil_, val_t *o, helios_err_t *err)
 {
-    if (is_num_special(x)) {
+    if (num_is_special(x)) {
         *o = *x;
         return 0;
     }
     mpz_t z, p;
     mpz_init(z);
     mpz_init(p);
-    int sc = z_of(z, x);
+    int sc = num_z_of(z, x);
     mpz_ui_pow_ui(p, 10, (unsigned long)sc);
     if (ceil_)
         mpz_cdiv_q(z, z, p);
@@ -981,533 +960,12 @@ int32_t num_ceil_floor(arena_t *a, const val_t *x, int ceil_, val_t *o, helios_e
 
 int32_t num_sign(const val_t *x, val_t *o)
 {
-    if (is_num_special(x) && x->pad == NUM_NAN) {
-        set_special(o, NUM_NAN);
+    if (num_is_special(x) && x->pad == NUM_NAN) {
+        num_set_special(o, NUM_NAN);
         return 0;
     }
-    set_small(o, num_sign_of(x), 0);
+    num_set_small(o, num_sign_of(x), 0);
     return 0;
-}
-
-/* ---------------- transcendental functions (MPFR) ---------------- */
-
-static void fr_of(mpfr_t f, const val_t *v)
-{
-    mpz_t z;
-    mpz_init(z);
-    int sc = z_of(z, v);
-    mpfr_set_z(f, z, MPFR_RNDN);
-    if (sc > 0) {
-        mpfr_t p;
-        mpfr_init2(p, mpfr_get_prec(f));
-        mpz_ui_pow_ui(z, 10, (unsigned long)sc);
-        mpfr_set_z(p, z, MPFR_RNDN);
-        mpfr_div(f, f, p, MPFR_RNDN);
-        mpfr_clear(p);
-    }
-    mpz_clear(z);
-}
-
-/* o = f rounded half away from zero at rscale (f finite) */
-static int32_t fr_make(arena_t *a, mpfr_t f, int rscale, val_t *o, helios_err_t *err)
-{
-    mpfr_t t;
-    mpz_t z;
-    mpfr_init2(t, mpfr_get_prec(f));
-    mpz_init(z);
-    mpz_ui_pow_ui(z, 10, (unsigned long)rscale + 1);
-    mpfr_mul_z(t, f, z, MPFR_RNDN);
-    mpfr_get_z(z, t, MPFR_RNDZ);
-    z_round_p10(z, 1, 0);
-    int32_t rc = num_make(a, z, rscale, o, err);
-    mpz_clear(z);
-    mpfr_clear(t);
-    return rc;
-}
-
-/* precision (bits) for a result with about `digits` significant decimal digits */
-static mpfr_prec_t prec_for(long digits)
-{
-    if (digits < 1)
-        digits = 1;
-    return (mpfr_prec_t)((double)(digits + 24) * 3.3219280948873626) + 64;
-}
-
-/* decimal exponent of the first significant digit of |v| (v finite, nonzero) */
-static long dexp_of(const val_t *v)
-{
-    ndv_t d;
-    ndv_of(v, &d);
-    return (long)d.nd - d.scale - 1;
-}
-
-/* PostgreSQL's estimate_ln_dweight */
-static int ln_dweight(arena_t *a, const val_t *v)
-{
-    if (num_sign_of(v) <= 0)
-        return 0;
-    val_t p9, p11, one;
-    set_small(&p9, 9, 1);
-    set_small(&p11, 11, 1);
-    set_small(&one, 1, 0);
-    if (num_cmp(v, &p9) >= 0 && num_cmp(v, &p11) <= 0) {
-        val_t x;
-        if (num_binop(a, OP_SUB, v, &one, &x, NULL) != 0 || num_sign_of(&x) == 0)
-            return 0;
-        return (int)dexp_of(&x);
-    }
-    ndv_t d;
-    b10k_t w;
-    ndv_of(v, &d);
-    b10k_of(&d, &w);
-    double digits = w.d0;
-    long dweight = (long)w.weight * 4;
-    if (w.more) {
-        digits = digits * 10000 + w.d1;
-        dweight -= 4;
-    }
-    double lnv = log(digits) + (double)dweight * 2.302585092994046;
-    return (int)log10(fabs(lnv));
-}
-
-static int clamp_rscale(long r)
-{
-    if (r < 0)
-        r = 0;
-    if (r > NUM_MAX_DISPLAY)
-        r = NUM_MAX_DISPLAY;
-    return (int)r;
-}
-
-static int32_t num_sqrt(arena_t *a, const val_t *x, val_t *o, helios_err_t *err)
-{
-    int sg = num_sign_of(x);
-    if (is_num_special(x) && x->pad != NUM_NINF) {
-        *o = *x;
-        return 0;
-    }
-    if (sg < 0) {
-        return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
-                       "cannot take square root of a negative number");
-    }
-    ndv_t d;
-    b10k_t w;
-    ndv_of(x, &d);
-    b10k_of(&d, &w);
-    int sweight = (w.weight + 1) * 4 / 2 - 1;
-    long r = NUM_MIN_SIG - sweight;
-    if (r < d.scale)
-        r = d.scale;
-    int rscale = clamp_rscale(r);
-    mpz_t z;
-    mpz_init(z);
-    int sc = z_of(z, x);
-    z_mul_p10(z, (unsigned long)(2L * (rscale + 1) - sc));
-    mpz_sqrt(z, z);
-    z_round_p10(z, 1, 0);
-    int32_t rc = num_make(a, z, rscale, o, err);
-    mpz_clear(z);
-    return rc;
-}
-
-static int32_t num_exp(arena_t *a, const val_t *x, val_t *o, helios_err_t *err)
-{
-    if (is_num_special(x)) {
-        if (x->pad == NUM_NINF)
-            set_small(o, 0, 0);
-        else
-            *o = *x;
-        return 0;
-    }
-    double val = num_val_double(x);
-    double l = val * 0.434294481903252;
-    if (l < -NUM_MAX_RESULT_SCALE)
-        l = -NUM_MAX_RESULT_SCALE;
-    if (l > NUM_MAX_RESULT_SCALE)
-        l = NUM_MAX_RESULT_SCALE;
-    long r = NUM_MIN_SIG - (long)l;
-    if (r < scale_of(x))
-        r = scale_of(x);
-    int rscale = clamp_rscale(r);
-    if (fabs(val) >= NUM_MAX_RESULT_SCALE * 3) {
-        if (val > 0)
-            return overflow_fmt(err);
-        mpz_t z;
-        mpz_init(z);
-        int32_t rc = num_make(a, z, rscale, o, err);
-        mpz_clear(z);
-        return rc;
-    }
-    long digits = (long)(l > 0 ? l : 0) + rscale + 2;
-    mpfr_t f;
-    mpfr_init2(f, prec_for(digits + (long)fabs(l)));
-    fr_of(f, x);
-    mpfr_exp(f, f, MPFR_RNDN);
-    int32_t rc = fr_make(a, f, rscale, o, err);
-    mpfr_clear(f);
-    return rc;
-}
-
-static int32_t log_errors(const val_t *x, helios_err_t *err)
-{
-    int sg = num_sign_of(x);
-    if (sg == 0) {
-        return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_LOGARITHM,
-                       "cannot take logarithm of zero");
-    }
-    if (sg < 0) {
-        return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_LOGARITHM,
-                       "cannot take logarithm of a negative number");
-    }
-    return 0;
-}
-
-static int32_t num_ln(arena_t *a, const val_t *x, val_t *o, helios_err_t *err)
-{
-    if (is_num_special(x) && x->pad != NUM_NINF) {
-        *o = *x;
-        return 0;
-    }
-    int32_t rc = log_errors(x, err);
-    if (rc != 0)
-        return rc;
-    int lw = ln_dweight(a, x);
-    int rscale =
-        clamp_rscale((long)NUM_MIN_SIG - lw > scale_of(x) ? (long)NUM_MIN_SIG - lw : scale_of(x));
-    long ip = (long)log10(fabs((double)dexp_of(x)) * 2.31 + 1.0) + 2;
-    mpfr_t f;
-    mpfr_init2(f, prec_for(ip + rscale + labs(dexp_of(x)) / 1000));
-    fr_of(f, x);
-    mpfr_log(f, f, MPFR_RNDN);
-    rc = fr_make(a, f, rscale, o, err);
-    mpfr_clear(f);
-    return rc;
-}
-
-/* log(b, x) as PostgreSQL's log_var */
-static int32_t num_log(arena_t *a, const val_t *b, const val_t *x, val_t *o, helios_err_t *err)
-{
-    if (is_num_special(b) || is_num_special(x)) {
-        if ((is_num_special(b) && b->pad == NUM_NAN) || (is_num_special(x) && x->pad == NUM_NAN)) {
-            set_special(o, NUM_NAN);
-            return 0;
-        }
-        int s1 = num_sign_of(b), s2 = num_sign_of(x);
-        if (s1 < 0 || s2 < 0) {
-            return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_LOGARITHM,
-                           "cannot take logarithm of a negative number");
-        }
-        if (s1 == 0 || s2 == 0) {
-            return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_LOGARITHM,
-                           "cannot take logarithm of zero");
-        }
-        if (is_num_special(b)) {
-            if (is_num_special(x))
-                set_special(o, NUM_NAN);
-            else
-                set_small(o, 0, 0);
-            return 0;
-        }
-        set_special(o, NUM_PINF);
-        return 0;
-    }
-    int32_t rc = log_errors(b, err);
-    if (rc == 0)
-        rc = log_errors(x, err);
-    if (rc != 0)
-        return rc;
-    val_t one;
-    set_small(&one, 1, 0);
-    if (num_cmp(b, &one) == 0)
-        return div0(err);
-    int rw = ln_dweight(a, x) - ln_dweight(a, b);
-    long r = NUM_MIN_SIG - rw;
-    if (r < scale_of(b))
-        r = scale_of(b);
-    if (r < scale_of(x))
-        r = scale_of(x);
-    int rscale = clamp_rscale(r);
-    long extra = labs(dexp_of(x)) / 1000 + labs(dexp_of(b)) / 1000 + labs((long)rw);
-    mpfr_t f, g;
-    mpfr_prec_t pr = prec_for(rscale + extra + 8);
-    mpfr_init2(f, pr);
-    mpfr_init2(g, pr);
-    fr_of(f, x);
-    fr_of(g, b);
-    mpfr_log(f, f, MPFR_RNDN);
-    mpfr_log(g, g, MPFR_RNDN);
-    mpfr_div(f, f, g, MPFR_RNDN);
-    rc = fr_make(a, f, rscale, o, err);
-    mpfr_clear(f);
-    mpfr_clear(g);
-    return rc;
-}
-
-static int is_integral(const val_t *v)
-{
-    if (is_num_special(v))
-        return 0;
-    ndv_t d;
-    ndv_of(v, &d);
-    long ip = (long)d.nd - d.scale;
-    for (long i = ip < 0 ? 0 : ip; i < (long)d.nd; i++) {
-        if (d.d[i] != '0')
-            return 0;
-    }
-    return 1;
-}
-
-static int is_odd_integral(const val_t *v)
-{
-    ndv_t d;
-    ndv_of(v, &d);
-    long ip = (long)d.nd - d.scale;
-    if (ip <= 0)
-        return 0;
-    return (d.d[ip - 1] - '0') & 1;
-}
-
-static int32_t num_pow(arena_t *a, const val_t *x, const val_t *y, val_t *o, helios_err_t *err)
-{
-    val_t one, zero;
-    set_small(&one, 1, 0);
-    set_small(&zero, 0, 0);
-    if (is_num_special(x) || is_num_special(y)) {
-        if (is_num_special(x) && x->pad == NUM_NAN) {
-            if (!is_num_special(y) && num_sign_of(y) == 0)
-                *o = one;
-            else
-                set_special(o, NUM_NAN);
-            return 0;
-        }
-        if (is_num_special(y) && y->pad == NUM_NAN) {
-            if (!is_num_special(x) && num_cmp(x, &one) == 0)
-                *o = one;
-            else
-                set_special(o, NUM_NAN);
-            return 0;
-        }
-        int s1 = num_sign_of(x), s2 = num_sign_of(y);
-        if (s1 == 0 && s2 < 0) {
-            return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
-                           "zero raised to a negative power is undefined");
-        }
-        if (s1 < 0 && !is_num_special(y) && !is_integral(y)) {
-            return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
-                           "a negative number raised to a non-integer power yields a complex "
-                           "result");
-        }
-        if (s2 == 0) {
-            *o = one;
-            return 0;
-        }
-        if (!is_num_special(x) && num_cmp(x, &one) == 0) {
-            *o = one;
-            return 0;
-        }
-        if (is_num_special(y)) {
-            int gt1;
-            if (is_num_special(x)) {
-                gt1 = 1;
-            } else {
-                val_t m1, ax;
-                set_small(&m1, -1, 0);
-                if (num_cmp(x, &m1) == 0) {
-                    *o = one;
-                    return 0;
-                }
-                num_abs(a, x, &ax);
-                gt1 = num_cmp(&ax, &one) > 0;
-            }
-            if (gt1 == (s2 > 0))
-                set_special(o, NUM_PINF);
-            else
-                *o = zero;
-            return 0;
-        }
-        if (x->pad == NUM_PINF) {
-            if (s2 > 0)
-                set_special(o, NUM_PINF);
-            else
-                *o = zero;
-            return 0;
-        }
-        if (s2 < 0) {
-            *o = zero;
-            return 0;
-        }
-        set_special(o, is_integral(y) && is_odd_integral(y) ? NUM_NINF : NUM_PINF);
-        return 0;
-    }
-    int s1 = num_sign_of(x), s2 = num_sign_of(y);
-    if (s1 == 0 && s2 < 0) {
-        return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
-                       "zero raised to a negative power is undefined");
-    }
-    if (s1 < 0 && !is_integral(y)) {
-        return sql_err(err, HELIOS_ERR_INVALID_ARGUMENT_FOR_POWER_FUNCTION,
-                       "a negative number raised to a non-integer power yields a complex result");
-    }
-    int64_t e64 = 0;
-    int int_exp = is_integral(y) && num_to_int(y, HELIOS_OID_INT8, &e64, NULL) == 0 &&
-                  e64 >= INT32_MIN && e64 <= INT32_MAX;
-    if (int_exp) {
-        int rscale = clamp_rscale(scale_of(x) > NUM_MIN_SIG ? scale_of(x) : NUM_MIN_SIG);
-        if (e64 == 0) {
-            mpz_t z;
-            mpz_init_set_ui(z, 1);
-            z_mul_p10(z, (unsigned long)rscale);
-            int32_t rc = num_make(a, z, rscale, o, err);
-            mpz_clear(z);
-            return rc;
-        }
-        if (s1 == 0) {
-            mpz_t z;
-            mpz_init(z);
-            int32_t rc = num_make(a, z, rscale, o, err);
-            mpz_clear(z);
-            return rc;
-        }
-        /* estimated decimal weight of the result */
-        ndv_t d;
-        ndv_of(x, &d);
-        double lg = (double)dexp_of(x) +
-                    log10((d.d[0] - '0') + (d.nd > 1 ? (d.d[1] - '0') / 10.0 : 0.0) + 0.05);
-        double f = (double)e64 * lg;
-        if (f > (double)NUM_MAX_INT_DIGITS + 2)
-            return overflow_fmt(err);
-        if (f + 1 < -rscale) {
-            mpz_t z;
-            mpz_init(z);
-            int32_t rc = num_make(a, z, rscale, o, err);
-            mpz_clear(z);
-            return rc;
-        }
-        unsigned long ae = (unsigned long)(e64 < 0 ? -e64 : e64);
-        if ((double)d.nd * (double)ae < 400000.0) {
-            mpz_t z;
-            mpz_init(z);
-            int sc = z_of(z, x);
-            mpz_pow_ui(z, z, ae);
-            long psc = (long)sc * (long)ae;
-            int32_t rc;
-            if (e64 > 0) {
-                if (psc > rscale)
-                    z_round_p10(z, (unsigned long)(psc - rscale), 0);
-                else
-                    z_mul_p10(z, (unsigned long)(rscale - psc));
-                rc = num_make(a, z, rscale, o, err);
-            } else {
-                /* 1 / (z / 10^psc) = 10^psc / z at rscale */
-                mpz_t n;
-                mpz_init_set_ui(n, 1);
-                z_mul_p10(n, (unsigned long)(psc + rscale + 1));
-                mpz_tdiv_q(n, n, z);
-                z_round_p10(n, 1, 0);
-                rc = num_make(a, n, rscale, o, err);
-                mpz_clear(n);
-            }
-            mpz_clear(z);
-            return rc;
-        }
-        mpfr_t fb;
-        mpfr_init2(fb, prec_for((long)(f > 0 ? f : 0) + rscale + 20 + (long)log10((double)ae)));
-        fr_of(fb, x);
-        mpfr_pow_si(fb, fb, (long)e64, MPFR_RNDN);
-        int32_t rc = fr_make(a, fb, rscale, o, err);
-        mpfr_clear(fb);
-        return rc;
-    }
-    if (s1 == 0) {
-        mpz_t z;
-        mpz_init(z);
-        int32_t rc = num_make(a, z, NUM_MIN_SIG, o, err);
-        mpz_clear(z);
-        return rc;
-    }
-    /* general case: exp(y * ln(x)), scale chosen as power_var */
-    val_t ax;
-    num_abs(a, x, &ax);
-    int neg = s1 < 0 && is_odd_integral(y);
-    mpfr_t lx, fy;
-    mpfr_init2(lx, 128);
-    mpfr_init2(fy, 128);
-    fr_of(lx, &ax);
-    fr_of(fy, y);
-    mpfr_log(lx, lx, MPFR_RNDN);
-    mpfr_mul(lx, lx, fy, MPFR_RNDN);
-    double val = mpfr_get_d(lx, MPFR_RNDN);
-    if (fabs(val) > NUM_MAX_RESULT_SCALE * 3.01) {
-        mpfr_clear(lx);
-        mpfr_clear(fy);
-        if (val > 0)
-            return overflow_fmt(err);
-        mpz_t z;
-        mpz_init(z);
-        int32_t rc = num_make(a, z, NUM_MAX_DISPLAY, o, err);
-        mpz_clear(z);
-        return rc;
-    }
-    val *= 0.434294481903252;
-    long r = NUM_MIN_SIG - (long)val;
-    if (r < scale_of(x))
-        r = scale_of(x);
-    if (r < scale_of(y))
-        r = scale_of(y);
-    int rscale = clamp_rscale(r);
-    mpfr_prec_t pr = prec_for((long)(val > 0 ? val : 0) + rscale + 10 +
-                              (long)log10(fabs(mpfr_get_d(fy, MPFR_RNDN)) + 1.0));
-    mpfr_set_prec(lx, pr);
-    mpfr_set_prec(fy, pr);
-    fr_of(lx, &ax);
-    fr_of(fy, y);
-    mpfr_pow(lx, lx, fy, MPFR_RNDN);
-    if (neg)
-        mpfr_neg(lx, lx, MPFR_RNDN);
-    int32_t rc = fr_make(a, lx, rscale, o, err);
-    mpfr_clear(lx);
-    mpfr_clear(fy);
-    return rc;
-}
-
-static int32_t num_math_1(arena_t *a, const char *fn, const val_t *x, const val_t *y, val_t *o,
-                          helios_err_t *err);
-
-int32_t num_math(arena_t *a, const char *fn, const val_t *x, const val_t *y, val_t *o,
-                 helios_err_t *err)
-{
-    int32_t rc = num_math_1(a, fn, x, y, o, err);
-    mpfr_free_cache(); /* MPFR's constant caches are per thread: none outlives the call */
-    return rc;
-}
-
-static int32_t num_math_1(arena_t *a, const char *fn, const val_t *x, const val_t *y, val_t *o,
-                          helios_err_t *err)
-{
-    val_t ten;
-    set_small(&ten, 10, 0);
-    if (strcmp(fn, "sqrt") == 0)
-        return num_sqrt(a, x, o, err);
-    if (strcmp(fn, "exp") == 0)
-        return num_exp(a, x, o, err);
-    if (strcmp(fn, "ln") == 0)
-        return num_ln(a, x, o, err);
-    if (strcmp(fn, "log10") == 0 || (strcmp(fn, "log") == 0 && y == NULL)) {
-        return num_log(a, &ten, x, o, err);
-    }
-    if (strcmp(fn, "log") == 0)
-        return num_log(a, x, y, o, err);
-    if (strcmp(fn, "power") == 0 || strcmp(fn, "pow") == 0)
-        return num_pow(a, x, y, o, err);
-    if (strcmp(fn, "div") == 0) {
-        if (is_num_special(x) || is_num_special(y)) {
-            return special_binop(OP_DIV, x, y, o, err);
-        }
-        if (num_sign_of(y) == 0)
-            return div0(err);
-        return div_at(a, x, y, 0, 1, o, err);
-    }
-    return sql_err(err, HELIOS_ERR_UNDEFINED_FUNCTION, "function %s(numeric) does not exist", fn);
 }
 
 /* ---------------- aggregates ---------------- */
@@ -1536,13 +994,13 @@ num_acc_t *num_acc_new(arena_t *a)
 void num_acc_add_i128(num_acc_t *s, __int128 n, int scale)
 {
     val_t v;
-    set_small(&v, n, scale);
+    num_set_small(&v, n, scale);
     num_acc_add(s, &v);
 }
 
 void num_acc_add(num_acc_t *s, const val_t *v)
 {
-    if (is_num_special(v)) {
+    if (num_is_special(v)) {
         if (v->pad == NUM_NAN)
             s->nan++;
         else if (v->pad == NUM_PINF)
@@ -1553,12 +1011,12 @@ void num_acc_add(num_acc_t *s, const val_t *v)
     }
     mpz_t z;
     mpz_init(z);
-    int sc = z_of(z, v);
+    int sc = num_z_of(z, v);
     if (sc > s->scale) {
-        z_mul_p10(s->z, (unsigned long)(sc - s->scale));
+        num_z_mul_p10(s->z, (unsigned long)(sc - s->scale));
         s->scale = sc;
     } else if (sc < s->scale) {
-        z_mul_p10(z, (unsigned long)(s->scale - sc));
+        num_z_mul_p10(z, (unsigned long)(s->scale - sc));
     }
     mpz_add(s->z, s->z, z);
     mpz_clear(z);
@@ -1567,11 +1025,11 @@ void num_acc_add(num_acc_t *s, const val_t *v)
 int32_t num_acc_result(arena_t *a, num_acc_t *s, int64_t count, val_t *o, helios_err_t *err)
 {
     if (s->nan > 0 || (s->pinf > 0 && s->ninf > 0)) {
-        set_special(o, NUM_NAN);
+        num_set_special(o, NUM_NAN);
         return 0;
     }
     if (s->pinf > 0 || s->ninf > 0) {
-        set_special(o, s->pinf > 0 ? NUM_PINF : NUM_NINF);
+        num_set_special(o, s->pinf > 0 ? NUM_PINF : NUM_NINF);
         return 0;
     }
     val_t sum;
@@ -1582,292 +1040,6 @@ int32_t num_acc_result(arena_t *a, num_acc_t *s, int64_t count, val_t *o, helios
         return rc;
     }
     val_t c;
-    set_small(&c, count, 0);
+    num_set_small(&c, count, 0);
     return num_binop(a, OP_DIV, &sum, &c, o, err);
-}
-
-/* ---------------- binary wire format (PostgreSQL numeric_send / numeric_recv) ---------------- */
-
-static void put16(sbuf_t *b, uint16_t x)
-{
-    char k[2] = {(char)(x >> 8), (char)x};
-    sb_putn(b, k, 2);
-}
-
-void num_send_text(const char *s, size_t n, sbuf_t *b)
-{
-    val_t v;
-    arena_t tmp = {0};
-    if (num_parse(&tmp, s, n, &v, NULL) != 0)
-        set_small(&v, 0, 0);
-    if (is_num_special(&v)) {
-        put16(b, 0);
-        put16(b, 0);
-        put16(b, v.pad == NUM_NAN ? 0xC000 : v.pad == NUM_PINF ? 0xD000 : 0xF000);
-        put16(b, 0);
-        ar_free(&tmp);
-        return;
-    }
-    ndv_t d;
-    b10k_t w;
-    ndv_of(&v, &d);
-    b10k_of(&d, &w);
-    if (d.nd == 0) {
-        put16(b, 0);
-        put16(b, 0);
-        put16(b, 0);
-        put16(b, (uint16_t)d.scale);
-        ar_free(&tmp);
-        return;
-    }
-    /* digit i of D sits at decimal exponent p - i; groups by floor(exp / 4) from weight down */
-    long p = (long)d.nd - d.scale - 1;
-    /* trailing zero digits of D make no base-10000 digit */
-    size_t nd = d.nd;
-    while (nd > 0 && d.d[nd - 1] == '0')
-        nd--;
-    long last_exp = p - (long)nd + 1;
-    int lastw = floordiv4(last_exp);
-    size_t ng = (size_t)(w.weight - lastw + 1);
-    put16(b, (uint16_t)ng);
-    put16(b, (uint16_t)(int16_t)w.weight);
-    put16(b, d.neg ? 0x4000 : 0);
-    put16(b, (uint16_t)d.scale);
-    for (long g = w.weight; g >= lastw; g--) {
-        int dig = 0;
-        for (long e = g * 4 + 3; e >= g * 4; e--) {
-            long idx = p - e;
-            dig = dig * 10 + (idx >= 0 && (size_t)idx < nd ? d.d[idx] - '0' : 0);
-        }
-        put16(b, (uint16_t)dig);
-    }
-    ar_free(&tmp);
-}
-
-int32_t num_recv(arena_t *a, const uint8_t *d, size_t n, val_t *o, helios_err_t *err)
-{
-    if (n < 8)
-        goto bad;
-    size_t ndig = ((size_t)d[0] << 8) | d[1];
-    int weight = (int16_t)((d[2] << 8) | d[3]);
-    int sign = (d[4] << 8) | d[5], dscale = (d[6] << 8) | d[7];
-    if (8 + ndig * 2 != n)
-        goto bad;
-    if (sign == 0xC000) {
-        set_special(o, NUM_NAN);
-        return 0;
-    }
-    if (sign == 0xD000 || sign == 0xF000) {
-        set_special(o, sign == 0xD000 ? NUM_PINF : NUM_NINF);
-        return 0;
-    }
-    if ((sign != 0 && sign != 0x4000) || dscale > NUM_MAX_DSCALE)
-        goto bad;
-    /* unscaled = sum digit_i * 10000^(weight - i) * 10^dscale, truncated at dscale */
-    mpz_t z;
-    mpz_init(z);
-    for (size_t i = 0; i < ndig; i++) {
-        int dg = (d[8 + i * 2] << 8) | d[9 + i * 2];
-        if (dg >= 10000) {
-            mpz_clear(z);
-            goto bad;
-        }
-        mpz_mul_ui(z, z, 10000);
-        mpz_add_ui(z, z, (unsigned long)dg);
-    }
-    /* z is the value * 10000^(ndig - 1 - weight) */
-    long e10 = 4L * ((long)ndig - 1 - weight); /* value = z / 10^e10 */
-    if (e10 > dscale)
-        z_round_p10(z, (unsigned long)(e10 - dscale), 1);
-    else
-        z_mul_p10(z, (unsigned long)(dscale - e10));
-    if (sign == 0x4000)
-        mpz_neg(z, z);
-    int32_t rc = num_make(a, z, dscale, o, err);
-    mpz_clear(z);
-    return rc;
-bad:
-    return sql_err(err, HELIOS_ERR_INVALID_BINARY_REPRESENTATION,
-                   "invalid numeric in binary format");
-}
-
-/* ---------------- storage ---------------- */
-
-/* Row format of a numeric column value (after the 4-byte length l):
- *   l == 17, first byte 0..38: the small form, scale(1) then the __int128 (historical format)
- *   first byte 0x81: big form, scale (2 bytes LE), then the "[-]digits" text (l - 3 bytes)
- *   first byte 0x82 / 0x83 / 0x84 (l == 1): NaN / Infinity / -Infinity */
-void num_row_put(sbuf_t *b, const val_t *v)
-{
-    uint32_t l;
-    if (is_num_special(v)) {
-        l = 1;
-        sb_putn(b, (const char *)&l, 4);
-        sb_putc(b, (char)(0x80 | v->pad));
-        return;
-    }
-    if (v->pad == NUM_BIG) {
-        l = 3 + v->len;
-        sb_putn(b, (const char *)&l, 4);
-        sb_putc(b, (char)0x81);
-        uint16_t sc = (uint16_t)v->scale;
-        sb_putn(b, (const char *)&sc, 2);
-        sb_putn(b, v->s, v->len);
-        return;
-    }
-    l = 17;
-    sb_putn(b, (const char *)&l, 4);
-    sb_putc(b, (char)v->scale);
-    sb_putn(b, (const char *)&v->n, 16);
-}
-
-int num_row_get(const uint8_t *p, uint32_t l, val_t *v)
-{
-    if (l == 0)
-        return -1;
-    if (p[0] < 0x80) {
-        if (l != 17)
-            return -1;
-        v->pad = NUM_SMALL;
-        v->scale = (int8_t)p[0];
-        memcpy(&v->n, p + 1, 16);
-        return 0;
-    }
-    if (p[0] == 0x81) {
-        if (l < 4)
-            return -1;
-        uint16_t sc;
-        memcpy(&sc, p + 1, 2);
-        v->pad = NUM_BIG;
-        v->scale = (int16_t)sc;
-        v->s = (const char *)p + 3;
-        v->len = l - 3;
-        return 0;
-    }
-    if (l == 1 && p[0] >= 0x82 && p[0] <= 0x84) {
-        v->pad = (uint8_t)(p[0] & 0x7f);
-        return 0;
-    }
-    return -1;
-}
-
-static void put_u128_be(sbuf_t *b, unsigned __int128 u)
-{
-    char k[16];
-    for (int i = 0; i < 16; i++)
-        k[i] = (char)(u >> (120 - 8 * i));
-    sb_putn(b, k, 16);
-}
-
-static void put_be32(sbuf_t *b, uint32_t x)
-{
-    char k[4] = {(char)(x >> 24), (char)(x >> 16), (char)(x >> 8), (char)x};
-    sb_putn(b, k, 4);
-}
-
-/* Order-preserving key of a numeric (after the non-null tag). W = value * 10^18.
- *   W an integer in (-2^127, 2^127): the historical 16 bytes, W ^ 2^127 big-endian.
- *   W not an integer, floor(W) in [-2^127, 2^127): 16 bytes of floor(W), 0xFF, then the digits
- *       of W - floor(W) past the point (0x01 + digit each, trailing zeros dropped), 0x00.
- *   W >= 2^127 (and +Infinity, NaN): 16 bytes 0xFF.., 0xFF 0xFF, the count of digits before the
- *       point (4 bytes BE; 0xFFFFFFFE +Infinity, 0xFFFFFFFF NaN), the significant digits as
- *       0x01 + digit, 0x00.
- *   W < -2^127 (and -Infinity): 16 bytes 0x00.., 0x00, ~count (4 bytes), digits 0xFE - digit,
- *       0xFF.
- * The tag byte that starts the next key column (0x01/0x02, or 0xFD/0xFE descending) sorts
- * between the 0x00 and 0xFF continuations, so composite keys keep their order. */
-void num_key_encode(sbuf_t *b, const val_t *v)
-{
-    const unsigned __int128 top = (unsigned __int128)1 << 127;
-    if (is_num_special(v)) {
-        if (v->pad == NUM_NINF) {
-            put_u128_be(b, 0);
-            sb_putc(b, 0);
-            put_be32(b, 0);
-            sb_putc(b, (char)0xFF);
-            return;
-        }
-        put_u128_be(b, ~(unsigned __int128)0);
-        sb_putc(b, (char)0xFF);
-        sb_putc(b, (char)0xFF);
-        put_be32(b, v->pad == NUM_NAN ? 0xFFFFFFFFu : 0xFFFFFFFEu);
-        sb_putc(b, 0);
-        return;
-    }
-    if (v->pad == NUM_SMALL && v->scale <= 18) {
-        __int128 w = v->n;
-        if (num_rescale(&w, v->scale, 18) == 0 && w != -(__int128)(top - 1) - 1) {
-            put_u128_be(b, (unsigned __int128)w ^ top);
-            return;
-        }
-    }
-    mpz_t z, f, p;
-    mpz_init(z);
-    mpz_init(f);
-    mpz_init(p);
-    int sc = z_of(z, v);
-    /* W = z * 10^(18 - sc) = F + frac, frac = r / 10^(sc - 18) */
-    if (sc <= 18) {
-        z_mul_p10(z, (unsigned long)(18 - sc));
-        mpz_set_ui(f, 0);
-    } else {
-        mpz_ui_pow_ui(p, 10, (unsigned long)(sc - 18));
-        mpz_fdiv_qr(z, f, z, p); /* f in [0, p) */
-    }
-    __int128 w;
-    int fits = z_get_i128(z, &w) == 0 ||
-               (mpz_sgn(z) < 0 && mpz_sizeinbase(z, 2) == 128 && mpz_scan1(z, 0) == 127);
-    if (fits && mpz_sgn(z) < 0 && mpz_sizeinbase(z, 2) == 128)
-        w = -(__int128)(top - 1) - 1;
-    if (fits && (mpz_sgn(f) != 0 || w == -(__int128)(top - 1) - 1)) {
-        put_u128_be(b, (unsigned __int128)w ^ top);
-        sb_putc(b, (char)0xFF);
-        if (mpz_sgn(f) != 0) {
-            /* the sc - 18 fraction digits of f, trailing zeros dropped */
-            size_t nfd = (size_t)(sc - 18);
-            char *ds = malloc(mpz_sizeinbase(f, 10) + 2);
-            if (ds == NULL)
-                abort();
-            mpz_get_str(ds, 10, f);
-            size_t len = strlen(ds);
-            size_t lead = nfd - len;
-            size_t end = len;
-            while (end > 0 && ds[end - 1] == '0')
-                end--;
-            for (size_t i = 0; i < lead; i++)
-                sb_putc(b, 0x01);
-            for (size_t i = 0; i < end; i++)
-                sb_putc(b, (char)(0x01 + (ds[i] - '0')));
-            free(ds);
-        }
-        sb_putc(b, 0);
-    } else if (fits) {
-        put_u128_be(b, (unsigned __int128)w ^ top);
-    } else {
-        ndv_t d;
-        ndv_of(v, &d);
-        size_t nd = d.nd;
-        while (nd > 0 && d.d[nd - 1] == '0')
-            nd--;
-        uint32_t cnt = (uint32_t)((long)d.nd - d.scale);
-        if (!d.neg) {
-            put_u128_be(b, ~(unsigned __int128)0);
-            sb_putc(b, (char)0xFF);
-            sb_putc(b, (char)0xFF);
-            put_be32(b, cnt);
-            for (size_t i = 0; i < nd; i++)
-                sb_putc(b, (char)(0x01 + (d.d[i] - '0')));
-            sb_putc(b, 0);
-        } else {
-            put_u128_be(b, 0);
-            sb_putc(b, 0);
-            put_be32(b, ~cnt);
-            for (size_t i = 0; i < nd; i++)
-                sb_putc(b, (char)(0xFE - (d.d[i] - '0')));
-            sb_putc(b, (char)0xFF);
-        }
-    }
-    mpz_clear(z);
-    mpz_clear(f);
-    mpz_clear(p);
 }
