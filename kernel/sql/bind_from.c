@@ -102,6 +102,8 @@ static int32_t table_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeVar *rv, fro
                 u->plan = mkplan(bc->a, P_SUBQ, q->depth);
                 u->plan->l = child;
                 u->plan->base = rt->base;
+                u->plan->alias = alias; /* EXPLAIN */
+                u->plan->colnames = rt->colnames;
                 u->lo = rt->base;
                 u->hi = rt->base + nc;
                 u->est = 100;
@@ -155,6 +157,8 @@ static int32_t table_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeVar *rv, fro
         u->plan = mkplan(bc->a, P_SUBQ, q->depth);
         u->plan->l = child;
         u->plan->base = rt->base;
+        u->plan->alias = alias; /* EXPLAIN */
+        u->plan->colnames = rt->colnames;
         u->lo = rt->base;
         u->hi = rt->base + nc;
         u->est = 1000;

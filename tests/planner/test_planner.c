@@ -271,6 +271,13 @@ int main(void)
     same_rows_forced("SELECT a.id, b.id FROM customers a JOIN customers b ON a.id = b.segment "
                      "WHERE a.id < 20 ORDER BY 1, 2");
 
+    /* subqueries and CTEs appear under their names */
+    explain("WITH big AS (SELECT * FROM orders WHERE amount > 99) SELECT count(*) FROM big b "
+            "JOIN customers c ON c.id = b.customer_id", &r);
+    CHECK(r.rc == 0 && strstr(r.text, "Subquery Scan on b") != NULL &&
+              strstr(r.text, "Filter: (orders.amount > 99)") != NULL,
+          "cte:\n%s%s", r.text, r.msg);
+
     /* errors */
     run("ANALYZE no_such_table", &r);
     CHECK(r.rc == HELIOS_ERR_UNDEFINED_TABLE, "analyze missing: %d", r.rc);
