@@ -44,13 +44,13 @@ typedef struct result {
     char text[8192]; /* rows joined by '\n' (truncated) */
 } result_t;
 
-static void run(const char *sql, result_t *r)
+static void run_on(helios_session_t *sess, const char *sql, result_t *r)
 {
     helios_err_t err = HELIOS_ERR_INIT;
     heliosdb_stmt_t *st;
     memset(r, 0, sizeof *r);
     r->hash = 1469598103934665603ull;
-    if ((r->rc = heliosdb_prepare(s, sql, &st, &err)) != 0) {
+    if ((r->rc = heliosdb_prepare(sess, sql, &st, &err)) != 0) {
         snprintf(r->msg, sizeof r->msg, "%.200s", err.message);
         return;
     }
@@ -77,6 +77,11 @@ static void run(const char *sql, result_t *r)
     r->rc = rc;
     if (rc != 0) snprintf(r->msg, sizeof r->msg, "%.200s", err.message);
     heliosdb_finalize(st);
+}
+
+static void run(const char *sql, result_t *r)
+{
+    run_on(s, sql, r);
 }
 
 /* the plan of sql as text */
@@ -277,6 +282,48 @@ int main(void)
     CHECK(r.rc == 0 && strstr(r.text, "Subquery Scan on b") != NULL &&
               strstr(r.text, "Filter: (orders.amount > 99)") != NULL,
           "cte:\n%s%s", r.text, r.msg);
+
+    /* index nested-loop lookups read as scans do: a transaction's own writes, the snapshot
+       of REPEATABLE READ, only committed rows of others under READ COMMITTED */
+    {
+        const char *qv = "SELECT count(*) FROM customers c JOIN orders o ON o.customer_id = c.id "
+                         "WHERE c.id = 42";
+        helios_session_t *s2;
+        helios_err_t err = HELIOS_ERR_INIT;
+        CHECK(heliosdb_connect(eng, NULL, &s2, &err) == 0, "connect: %s", err.message);
+        explain(qv, &r);
+        CHECK(strstr(r.text, "Nested Loop") != NULL && strstr(r.text, "orders_customer") != NULL,
+              "visibility plan:\n%s", r.text);
+        result_t v0, v;
+        run(qv, &v0);
+        CHECK(heliosdb_exec(s2, "BEGIN ISOLATION LEVEL REPEATABLE READ", &err) == 0, "%s", err.message);
+        run_on(s2, qv, &v);
+        CHECK(strcmp(v.text, v0.text) == 0, "rr first: %s vs %s", v.text, v0.text);
+        CHECK(ex("INSERT INTO orders VALUES (30001, 42, 1.00)") == 0, "ins");
+        run(qv, &r);
+        long base = atol(v0.text);
+        CHECK(atol(r.text) == base + 1, "committed insert: %s (base %ld)", r.text, base);
+        run_on(s2, qv, &v);
+        CHECK(atol(v.text) == base, "repeatable read sees a later commit: %s", v.text);
+        CHECK(heliosdb_exec(s2, "COMMIT", &err) == 0, "%s", err.message);
+        run_on(s2, qv, &v);
+        CHECK(atol(v.text) == base + 1, "after commit: %s", v.text);
+        CHECK(ex("BEGIN") == 0 && ex("INSERT INTO orders VALUES (30002, 42, 2.00)") == 0 &&
+                  ex("DELETE FROM orders WHERE id = 30001") == 0, "txn");
+        run(qv, &r);
+        CHECK(atol(r.text) == base + 1, "own insert + delete: %s", r.text);
+        run("SELECT o.id FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = 42 "
+            "AND o.id > 30000", &r);
+        CHECK(strcmp(r.text, "30002\n") == 0, "own writes through the index: %s", r.text);
+        run_on(s2, qv, &v);
+        CHECK(atol(v.text) == base + 1, "read committed sees no uncommitted row: %s", v.text);
+        run_on(s2, "SELECT o.id FROM customers c JOIN orders o ON o.customer_id = c.id WHERE "
+                   "c.id = 42 AND o.id > 30000", &v);
+        CHECK(strcmp(v.text, "30001\n") == 0, "other session: %s", v.text);
+        CHECK(ex("ROLLBACK") == 0, "rollback");
+        CHECK(ex("DELETE FROM orders WHERE id = 30001") == 0, "cleanup");
+        heliosdb_disconnect(s2);
+    }
 
     /* errors */
     run("ANALYZE no_such_table", &r);
