@@ -647,6 +647,7 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
         p = s;
     }
     if ((rc = bind_limit(bc, q, sel, &p)) != 0) goto done;
+    recursive_limit_hint(p); /* bind_recursive.c */
     if (tl.n > n_vis) {
         plan_t *t = mkplan(bc->a, P_TRIM, depth);
         t->l = p;

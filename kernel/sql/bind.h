@@ -128,5 +128,8 @@ int win_def_equal(const win_def_t *x, const win_def_t *y); /* for expr_equal */
    P_RECURSIVE, or the working table inside its own recursive term) */
 int32_t bind_cte(bind_ctx_t *bc, scope_t *q, cte_t *c, plan_t **out, out_col_t **cols,
                  uint32_t *n_cols);
+/* a constant LIMIT over a recursive CTE's rows (through projections and unfiltered subquery
+   scans) caps how many rows the recursion produces */
+void recursive_limit_hint(plan_t *p);
 
 #endif

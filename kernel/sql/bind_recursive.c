@@ -18,6 +18,25 @@ static plan_t *mkplan(arena_t *a, uint32_t kind, uint32_t depth)
     return p;
 }
 
+static int reads_wt(const plan_t *p, const plan_t *src)
+{
+    if (p == NULL) return 0;
+    if (p->kind == P_WORKTABLE) return p->wt_src == src;
+    return reads_wt(p->l, src) || reads_wt(p->r, src);
+}
+
+/* the working table on the side of an outer join that is NULL-extended */
+static int wt_in_outer_join(const plan_t *p, const plan_t *src)
+{
+    if (p == NULL) return 0;
+    if ((p->kind == P_JOIN || p->kind == P_LATERAL) &&
+        ((p->jtype == 2 && reads_wt(p->r, src)) ||
+         (p->jtype == 3 && (reads_wt(p->l, src) || reads_wt(p->r, src))))) {
+        return 1;
+    }
+    return wt_in_outer_join(p->l, src) || wt_in_outer_join(p->r, src);
+}
+
 static int32_t recursive_union(bind_ctx_t *bc, scope_t *q, cte_t *c, PgQuery__SelectStmt *sel,
                                plan_t **out, out_col_t **cols, uint32_t *n_cols, int *plain)
 {
@@ -53,6 +72,23 @@ static int32_t recursive_union(bind_ctx_t *bc, scope_t *q, cte_t *c, PgQuery__Se
     if (rn != ln) {
         return bind_err_pos(bc, -1, HELIOS_ERR_SYNTAX_ERROR,
                             "each UNION query must have the same number of columns");
+    }
+    if (wt_in_outer_join(rp, rec)) {
+        return bind_err_pos(bc, -1, HELIOS_ERR_INVALID_RECURSION,
+                            "recursive reference to query \"%s\" must not appear within an outer "
+                            "join", c->name);
+    }
+    /* the recursive term's own level (not its FROM items) must not aggregate */
+    for (plan_t *x = rp; x != NULL; x = x->l) {
+        if (x->kind == P_AGG) {
+            return bind_err_pos(bc, -1, HELIOS_ERR_INVALID_RECURSION,
+                                "aggregate functions are not allowed in a recursive query's "
+                                "recursive term");
+        }
+        if (x->kind == P_SUBQ || x->kind == P_JOIN || x->kind == P_SCAN || x->kind == P_LATERAL ||
+            x->kind == P_SETOP) {
+            break;
+        }
     }
     /* the recursive term's columns take the non-recursive term's types */
     int need = 0;
@@ -162,4 +198,30 @@ int32_t bind_cte(bind_ctx_t *bc, scope_t *q, cte_t *c, plan_t **out, out_col_t *
     if (rc != 0) return rc;
     if (plain) return bind_select(bc, q->parent, q->depth + 1, sel, out, cols, n_cols);
     return 0;
+}
+
+void recursive_limit_hint(plan_t *p)
+{
+    if (p == NULL || p->kind != P_LIMIT || p->limit == NULL || p->limit->kind != E_CONST ||
+        p->limit->c.null || p->limit->c.i < 0) {
+        return;
+    }
+    int64_t off = 0;
+    if (p->offset != NULL) {
+        if (p->offset->kind != E_CONST || p->offset->c.null || p->offset->c.i < 0) return;
+        off = p->offset->c.i;
+    }
+    /* rows pass one for one down to the recursion: it produces them in the order a pipeline
+       would (the non-recursive term's, then each iteration's), so the first limit + offset
+       of them are the ones read */
+    for (plan_t *c = p->l; c != NULL; c = c->l) {
+        if (c->kind == P_PROJECT || c->kind == P_TRIM || (c->kind == P_SUBQ && c->filter == NULL)) {
+            continue;
+        }
+        if (c->kind == P_RECURSIVE) {
+            uint64_t cap = (uint64_t)p->limit->c.i + (uint64_t)off;
+            c->wt_max_rows = cap > 0 ? cap : 1;
+        }
+        return;
+    }
 }

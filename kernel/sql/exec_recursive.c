@@ -6,7 +6,8 @@
  * table, its rows (with UNION: only those never produced before, so a cycle ends) are added to
  * the result and become the next working table, until one is empty. Every row stays in the
  * statement arena, whose limit is work_mem: a recursion that does not end fails with 53200
- * (or 57014 at statement_timeout), checked after every iteration. */
+ * (or 57014 at statement_timeout), checked after every iteration -- unless a constant LIMIT
+ * reads it directly (recursive_limit_hint): it stops once that many rows are produced. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -78,13 +79,14 @@ int32_t exec_recursive(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     rowset_hash_t seen = {.w = p->width};
     rowset_t *work = ar_zalloc(cx->ar, sizeof *work);
     work->width = p->width;
-    for (size_t i = 0; i < first.n; i++) {
+    uint64_t max = p->wt_max_rows ? p->wt_max_rows : UINT64_MAX;
+    for (size_t i = 0; i < first.n && out->n < max; i++) {
         if (!p->all && !rh_add(cx->ar, &seen, first.rows[i])) continue;
         rs_add(cx->ar, out, first.rows[i]);
         rs_add(cx->ar, work, first.rows[i]);
     }
     rowset_t *saved = p->wt_rows;
-    while (work->n > 0) {
+    while (work->n > 0 && out->n < max) {
         if ((rc = exec_check_cancel(cx)) != 0) break;
         rowset_t next = {0};
         p->wt_rows = work;
@@ -92,7 +94,7 @@ int32_t exec_recursive(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         if (rc != 0) break;
         work = ar_zalloc(cx->ar, sizeof *work);
         work->width = p->width;
-        for (size_t i = 0; i < next.n; i++) {
+        for (size_t i = 0; i < next.n && out->n < max; i++) {
             if (!p->all && !rh_add(cx->ar, &seen, next.rows[i])) continue;
             rs_add(cx->ar, out, next.rows[i]);
             rs_add(cx->ar, work, next.rows[i]);

@@ -401,6 +401,24 @@ static void node(xctx_t *x, plan_t *p, const char *indent, int root)
         if (p->filter != NULL) detail(x, det, "Filter", fmt_expr(x, p->filter, d));
         node(x, p->l, kid, 0);
         return;
+    case P_WINDOW: /* window functions, WITH RECURSIVE, LATERAL (window helper) */
+        header(x, indent, root, "WindowAgg", p);
+        node(x, p->l, kid, 0);
+        return;
+    case P_RECURSIVE:
+        header(x, indent, root, p->all ? "Recursive Union All" : "Recursive Union", p);
+        node(x, p->l, kid, 0);
+        node(x, p->r, kid, 0);
+        return;
+    case P_WORKTABLE:
+        header(x, indent, root, "WorkTable Scan", p);
+        return;
+    case P_LATERAL:
+        header(x, indent, root, p->jtype == 2 ? "Nested Loop Left Join" : "Nested Loop", p);
+        if (p->filter != NULL) detail(x, det, "Join Filter", fmt_expr(x, p->filter, d));
+        node(x, p->l, kid, 0);
+        node(x, p->r, kid, 0);
+        return;
     default:
         header(x, indent, root, ar_printf(x->a, "Node %u", p->kind), p);
         node(x, p->l, kid, 0);

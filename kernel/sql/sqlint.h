@@ -430,6 +430,9 @@ typedef struct plan {
        P_RECURSIVE node whose working table it reads */
     struct rowset *wt_rows;
     struct plan *wt_src;
+    /* P_RECURSIVE: 0, or the rows a LIMIT right above it reads (the recursion stops there, as
+       PostgreSQL's pipeline would) */
+    uint64_t wt_max_rows;
 } plan_t;
 
 /* plan kinds of window functions, WITH RECURSIVE and LATERAL (exec_window.c,

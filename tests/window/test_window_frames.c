@@ -5,11 +5,13 @@
  * duplicate keys in three partitions, count(*), sum, min, first_value, last_value and
  * nth_value of every row must be those of the rows the model puts in its frame. Peers keep
  * their input order (the scan's, by id): the sort is stable. Also a window sort larger than
- * work_mem (spilled) gives the in-memory one's result. */
+ * work_mem (spilled) gives the in-memory one's result, and an endless WITH RECURSIVE ends with
+ * 53200 / 57014 (or early under a LIMIT). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "helios/sqlstate.h"
 #include "heliosdb.h"
 
 static int failures, checks;
@@ -236,6 +238,41 @@ static void spill_check(helios_session_t *s)
     heliosdb_exec(s, "RESET work_mem", &err);
 }
 
+/* a recursion that never ends is stopped by work_mem (53200) or statement_timeout (57014),
+   never the process; the session stays usable; a LIMIT right above it stops it early */
+static void runaway_check(helios_session_t *s)
+{
+    helios_err_t err = HELIOS_ERR_INIT;
+    const char *endless = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+                          "SELECT count(*) FROM r";
+    CHECK(heliosdb_exec(s, "SET work_mem = '1MB'", &err) == 0, "%s", err.message);
+    int32_t rc = heliosdb_exec(s, endless, &err);
+    CHECK(rc == HELIOS_ERR_OUT_OF_MEMORY, "endless recursion at 1MB: %d %s", rc, err.message);
+    CHECK(heliosdb_exec(s, "SET work_mem = '64MB'", &err) == 0, "%s", err.message);
+    CHECK(heliosdb_exec(s, "SET statement_timeout = 300", &err) == 0, "%s", err.message);
+    rc = heliosdb_exec(s, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n FROM r) "
+                          "SELECT count(*) FROM r", &err);
+    CHECK(rc == HELIOS_ERR_QUERY_CANCELED || rc == HELIOS_ERR_OUT_OF_MEMORY,
+          "endless recursion at statement_timeout 300ms: %d %s", rc, err.message);
+    CHECK(heliosdb_exec(s, "RESET statement_timeout", &err) == 0, "%s", err.message);
+    CHECK(heliosdb_exec(s, "RESET work_mem", &err) == 0, "%s", err.message);
+    heliosdb_stmt_t *st;
+    const char *limited = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+                          "SELECT n FROM r LIMIT 3 OFFSET 1000";
+    if (heliosdb_prepare(s, limited, &st, &err) != 0) {
+        CHECK(0, "%s", err.message);
+        return;
+    }
+    int64_t sum = 0, n = 0;
+    while ((rc = heliosdb_step(st, &err)) == HELIOSDB_ROW) {
+        sum += heliosdb_column_int64(st, 0);
+        n++;
+    }
+    CHECK(rc == 0 && n == 3 && sum == 1001 + 1002 + 1003, "LIMIT over recursion: %d rows %lld %s",
+          (int)n, (long long)sum, err.message);
+    heliosdb_finalize(st);
+}
+
 int main(void)
 {
     char dir[64];
@@ -295,6 +332,7 @@ int main(void)
     CHECK(heliosdb_exec(s, "INSERT INTO big SELECT g, (g * 7919) % 1009 FROM "
                            "generate_series(1, 60000) g", &err) == 0, "%s", err.message);
     spill_check(s);
+    runaway_check(s);
     heliosdb_close(eng);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
