@@ -24,7 +24,7 @@ void num_send_text(const char *s, size_t n, sbuf_t *b)
         put16(b, 0);
         put16(b, 0);
         put16(b, v.pad == NUM_NAN ? 0xC000 : v.pad == NUM_PINF ? 0xD000 : 0xF000);
-        put16(b, 0);
+        put16(b, v.pad == NUM_NAN ? 0 : 0x20); /* PostgreSQL's bits of the special header */
         ar_free(&tmp);
         return;
     }

@@ -256,6 +256,43 @@ static void test_storage(void)
     printf("storage: %d values, %d pairs compared\n", nvals, nvals * nvals);
 }
 
+/* numeric_send's bytes as PostgreSQL 15 gives them (encode(numeric_send(x), 'hex')) */
+static void test_wire_bytes(void)
+{
+    static const char *cases[][2] = {
+        {"0", "0000000000000000"},
+        {"0.00", "0000000000000002"},
+        {"123.45", "0002000000000002007b1194"},
+        {"-123.45", "0002000040000002007b1194"},
+        {"1e30", "00010007000000000064"},
+        {"-0.0001", "0001ffff400000040001"},
+        {"99999999999999999999999999999999999999.99",
+         "000b0009000000020063270f270f270f270f270f270f270f270f270f26ac"},
+        {"1.10", "0002000000000002000103e8"},
+        {"NaN", "00000000c0000000"},
+        {"Infinity", "00000000d0000020"},
+        {"-Infinity", "00000000f0000020"},
+        {"12345678901234567890123456789.123456789",
+         "000b000700000009000109291a85007b11d722c509291a8504d2162e2328"},
+        {"0.000000000000000000000000000000000000000001", "0001fff50000002a0064"},
+        {"10000", "00010001000000000001"},
+        {"100000000", "00010002000000000001"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sbuf_t w = {0};
+        num_send_text(cases[i][0], strlen(cases[i][0]), &w);
+        char hex[256];
+        size_t k = 0;
+        for (size_t j = 0; j < w.len && k + 3 < sizeof hex; j++) {
+            k += (size_t)snprintf(hex + k, sizeof hex - k, "%02x", (unsigned char)w.d[j]);
+        }
+        hex[k] = '\0';
+        CHECK(strcmp(hex, cases[i][1]) == 0, "numeric_send(%s): %s, PostgreSQL %s", cases[i][0],
+              hex, cases[i][1]);
+        sb_free(&w);
+    }
+}
+
 /* ---- PostgreSQL 15's answers through the embedded API ---- */
 static void result_text(helios_session_t *s, const char *sql, sbuf_t *out)
 {
@@ -336,6 +373,7 @@ static void test_against_pg(const char *expected)
 int main(int argc, char **argv)
 {
     test_storage();
+    test_wire_bytes();
     if (argc > 1)
         test_against_pg(argv[1]);
     for (int i = 0; i < nvals; i++)
