@@ -58,6 +58,7 @@ typedef struct y_storage {
     char *memtable_size;
     char *sync_commit;
     char *block_cache_size;
+    char *wal_segment_size;
 } y_storage_t;
 
 typedef struct y_doc {
@@ -112,13 +113,14 @@ static const cyaml_schema_field_t auth_fields[] = {
     CYAML_FIELD_END,
 };
 
-enum { SF_TIER, SF_CODEC, SF_MEMTABLE, SF_SYNC, SF_CACHE };
+enum { SF_TIER, SF_CODEC, SF_MEMTABLE, SF_SYNC, SF_CACHE, SF_WALSEG };
 static const cyaml_schema_field_t storage_fields[] = {
     [SF_TIER] = CYAML_FIELD_STRING_PTR("tier", OPT, y_storage_t, tier, 1, 63),
     [SF_CODEC] = CYAML_FIELD_STRING_PTR("codec", OPT, y_storage_t, codec, 1, 63),
     [SF_MEMTABLE] = STR("memtable_size", OPT, y_storage_t, memtable_size),
     [SF_SYNC] = STR("sync_commit", OPT, y_storage_t, sync_commit),
     [SF_CACHE] = STR("block_cache_size", OPT, y_storage_t, block_cache_size),
+    [SF_WALSEG] = STR("wal_segment_size", OPT, y_storage_t, wal_segment_size),
     CYAML_FIELD_END,
 };
 
@@ -169,6 +171,8 @@ static const helios_config_key_t key_memtable =
 static const helios_config_key_t key_cache =
     KEY(HELIOS_CFG_SIZE, "block_cache_size", 1 << 20, (int64_t)1 << 40, NULL);
 static const helios_config_key_t key_sync = KEY(HELIOS_CFG_BOOL, "sync_commit", 1, 0, NULL);
+static const helios_config_key_t key_walseg =
+    KEY(HELIOS_CFG_SIZE, "wal_segment_size", 65536, (int64_t)1 << 30, NULL);
 static const helios_config_key_t key_maxconn =
     KEY(HELIOS_CFG_INT, "max_connections", 1, 100000, NULL);
 
@@ -177,6 +181,7 @@ static const cfg_hook_t base_hooks[] = {
     {&listener_fields[LF_MAXMSG], &key_maxmsg},    {&listener_fields[LF_TIMEOUT], &key_timeout},
     {&storage_fields[SF_MEMTABLE], &key_memtable}, {&storage_fields[SF_SYNC], &key_sync},
     {&storage_fields[SF_CACHE], &key_cache},       {&top_fields_pass1[TF_MAXCONN], &key_maxconn},
+    {&storage_fields[SF_WALSEG], &key_walseg},
 };
 #define N_BASE_HOOKS (sizeof(base_hooks) / sizeof(base_hooks[0]))
 
@@ -423,6 +428,8 @@ static int32_t convert(helios_config_t *cfg, cfg_priv_t *pv, helios_err_t *err)
     cfg->block_cache_bytes =
         (uint64_t)store_int(&key_cache, s != NULL ? s->block_cache_size : NULL, 0);
     cfg->sync_commit = (uint32_t)store_int(&key_sync, s != NULL ? s->sync_commit : NULL, 1);
+    cfg->wal_segment_bytes =
+        (uint64_t)store_int(&key_walseg, s != NULL ? s->wal_segment_size : NULL, 0);
     cfg->max_connections = y->max_connections > 0 ? (uint32_t)y->max_connections : 100;
     if (cfg->data_dir == NULL || cfg->plugin_dirs == NULL || cfg->listeners == NULL ||
         cfg->users == NULL || cfg->passwords == NULL || cfg->tier == NULL || cfg->codec == NULL) {

@@ -50,6 +50,8 @@ typedef struct helios_config {
     void *priv;               /* the file's bytes and document, for the second pass */
     /* ---- appended ---- */
     uint64_t block_cache_bytes; /* storage.block_cache_size; 0 (default): 1/8 of RAM, clamped */
+    uint64_t wal_segment_bytes; /* storage.wal_segment_size; 0 (default): 16 MiB (less when
+                                   memtable_size is smaller) */
 } helios_config_t;
 
 /* Pass 1. file NULL: the embedded default. On error *out stays NULL. */

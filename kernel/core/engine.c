@@ -150,6 +150,7 @@ typedef struct open_args {
     const char *const *users;
     const char *const *passwords;
     uint64_t block_cache_bytes; /* 0: the engine's default */
+    uint64_t wal_segment_bytes; /* 0: the engine's default */
 } open_args_t;
 
 static int32_t open_engine(const open_args_t *a, helios_engine_t **out, helios_err_t *err)
@@ -225,6 +226,7 @@ static int32_t open_engine(const open_args_t *a, helios_engine_t **out, helios_e
     lo.codec_lookup_arg = e;
     lo.memtable_bytes = a->memtable_bytes;
     lo.block_cache_bytes = a->block_cache_bytes;
+    lo.wal_segment_bytes = a->wal_segment_bytes;
     lo.no_sync = a->no_sync;
     helios_lsm_t *lsm = NULL;
     rc = helios_lsm_open(&lo, &lsm, err);
@@ -272,7 +274,8 @@ int32_t helios_engine_open_cfg(const helios_config_t *cfg, helios_engine_t **out
                      0,
                      (const char *const *)cfg->users,
                      (const char *const *)cfg->passwords,
-                     cfg->block_cache_bytes};
+                     cfg->block_cache_bytes,
+                     cfg->wal_segment_bytes};
     return open_engine(&a, out, err);
 }
 
@@ -324,12 +327,13 @@ int32_t heliosdb_open(const char *data_dir, const heliosdb_options_t *opts, heli
     }
     pthread_mutex_unlock(&eng_mu);
     if (rc == 0) {
-        open_args_t a = {abs_dir, "nvme", "lz4", 0, 0, 1, NULL, NULL, 0};
+        open_args_t a = {abs_dir, "nvme", "lz4", 0, 0, 1, NULL, NULL, 0, 0};
         if (cfg != NULL) {
             a.tier = cfg->tier;
             a.codec = cfg->codec;
             a.memtable_bytes = cfg->memtable_bytes;
             a.block_cache_bytes = cfg->block_cache_bytes;
+            a.wal_segment_bytes = cfg->wal_segment_bytes;
             a.no_sync = cfg->sync_commit ? 0u : 1u;
             a.users = (const char *const *)cfg->users;
             a.passwords = (const char *const *)cfg->passwords;

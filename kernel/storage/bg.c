@@ -94,7 +94,10 @@ static int32_t flush_one(helios_lsm_t *db, lsm_tree_t *t, int *more, helios_err_
         helios_mem_unref(imm);
         return helios_storage_err_set(err, rc, "out of memory");
     }
-    uint64_t fno = atomic_fetch_add(&db->next_file_no, 1);
+    uint64_t fno = 0;
+    if ((rc = lsm_take_file_no(db, &fno, err)) != 0) {
+        goto failed;
+    }
     char name[96];
     lsm_sst_name(name, sizeof(name), t->id, fno);
     helios_sti_t *it = helios_mem_iter(imm);
@@ -347,7 +350,11 @@ int32_t lsm_compact_tree(helios_lsm_t *db, lsm_tree_t *t, int full, helios_err_t
         goto done;
     }
     free(kids);
-    uint64_t fno = atomic_fetch_add(&db->next_file_no, 1);
+    uint64_t fno = 0;
+    if ((rc = lsm_take_file_no(db, &fno, err)) != 0) {
+        m->ops->destroy(m);
+        goto done;
+    }
     char name[96];
     lsm_sst_name(name, sizeof(name), t->id, fno);
     rc = helios_sst_write(&db->env, name, fno, &schema, m, compact_keep, &f, &meta, err);

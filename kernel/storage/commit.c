@@ -473,6 +473,9 @@ static int32_t encode_record(helios_lsm_t *db, uint32_t kind_byte, const uint8_t
                              uint32_t count)
 {
     helios_buf_t *wb = &db->wal_buf;
+    if (db->next_seq >= HELIOS_WAL_SEQ_LIMIT || count > HELIOS_WAL_SEQ_LIMIT - db->next_seq) {
+        return HELIOS_ERR_PROGRAM_LIMIT_EXCEEDED; /* the WAL reader refuses seqs >= 2^56 */
+    }
     if (helios_buf_reserve(wb, HELIOS_WAL_HDR + 1 + blen) != 0) {
         return HELIOS_ERR_OUT_OF_MEMORY;
     }
@@ -489,6 +492,15 @@ static int32_t encode_record(helios_lsm_t *db, uint32_t kind_byte, const uint8_t
     helios_wal_encode_hdr(hdr, db->next_seq, count, pl, plen);
     wb->len += HELIOS_WAL_HDR + plen;
     return 0;
+}
+
+static int32_t encode_err(helios_err_t *err, int32_t rc)
+{
+    if (rc == HELIOS_ERR_PROGRAM_LIMIT_EXCEEDED) {
+        return helios_storage_err_set(err, rc,
+                                      "commit sequence numbers are exhausted (limit 2^56)");
+    }
+    return helios_storage_err_set(err, rc, "out of memory");
 }
 
 static void set_member_err(lsm_writer_t *w, int32_t rc, const helios_err_t *e)
@@ -523,7 +535,7 @@ static void lead_group(helios_lsm_t *db, lsm_writer_t *group, lsm_writer_t *last
                     rc = encode_record(db, WAL_KIND_BATCH, w->b->rep.data, w->b->rep.len,
                                        w->b->count);
                     if (rc != 0) {
-                        helios_storage_err_set(&e, rc, "out of memory");
+                        encode_err(&e, rc);
                     }
                 }
                 if (rc != 0) {
@@ -541,7 +553,8 @@ static void lead_group(helios_lsm_t *db, lsm_writer_t *group, lsm_writer_t *last
         } else if (w->kind == LW_DDL) {
             int32_t rc = encode_record(db, 0, w->ddl, w->ddl_len, 1);
             if (rc != 0) {
-                set_member_err(w, rc, NULL);
+                encode_err(&e, rc);
+                set_member_err(w, rc, &e);
             } else {
                 w->encoded = 1;
                 n_encoded++;

@@ -111,6 +111,8 @@ uint64_t *lsm_snapshots_copy(helios_lsm_t *db, uint32_t *n);
 /* all trees, referenced (malloc'ed array). */
 lsm_tree_t **lsm_trees_list(helios_lsm_t *db, uint32_t *n);
 void lsm_sst_name(char *buf, size_t n, uint32_t tree_id, uint64_t file_no);
+/* the next SSTable file number, or 54000 once they reach 2^56 (the manifest's limit). */
+int32_t lsm_take_file_no(helios_lsm_t *db, uint64_t *out, helios_err_t *err);
 
 /* manifest.c: rewrite the manifest from the current state, with `t` (may be NULL) shown
    with runs `runs` and flushed_seq `flushed`. Caller holds man_mu. */

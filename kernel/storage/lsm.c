@@ -605,6 +605,20 @@ uint64_t helios_lsm_default_cache_bytes(void)
     return c;
 }
 
+int32_t lsm_take_file_no(helios_lsm_t *db, uint64_t *out, helios_err_t *err)
+{
+    uint64_t cur = atomic_load(&db->next_file_no);
+    do {
+        if (cur >= HELIOS_WAL_SEQ_LIMIT - 1) {
+            /* the manifest stores next_file_no and refuses values >= 2^56 */
+            return helios_storage_err_set(err, HELIOS_ERR_PROGRAM_LIMIT_EXCEEDED,
+                                          "SSTable file numbers are exhausted (limit 2^56)");
+        }
+    } while (!atomic_compare_exchange_weak(&db->next_file_no, &cur, cur + 1));
+    *out = cur;
+    return 0;
+}
+
 int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, helios_err_t *err)
 {
     if (opts == NULL || opts->tier_vt == NULL || opts->tier == NULL) {
@@ -664,14 +678,18 @@ int32_t helios_lsm_open(const helios_lsm_options_t *opts, helios_lsm_t **out, he
     if ((rc = lsm_manifest_load(db, err)) != 0) {
         goto failed;
     }
-    helios_wal_opts_t wo = {
-        .tier_vt = db->o.tier_vt,
-        .tier = db->o.tier,
-        .segment_bytes =
-            db->o.memtable_bytes < (64u << 20)
-                ? (db->o.memtable_bytes > (1u << 20) ? db->o.memtable_bytes : (1u << 20))
-                : (64u << 20),
-        .min_seq = 0};
+    uint64_t seg_bytes = db->o.wal_segment_bytes;
+    if (seg_bytes == 0) {
+        seg_bytes = db->o.memtable_bytes < (16u << 20)
+                        ? (db->o.memtable_bytes > (1u << 20) ? db->o.memtable_bytes : (1u << 20))
+                        : (16u << 20);
+    }
+    helios_wal_opts_t wo = {.tier_vt = db->o.tier_vt,
+                            .tier = db->o.tier,
+                            .segment_bytes = seg_bytes,
+                            .min_seq = 0,
+                            .pool_segments = db->o.wal_pool_segments,
+                            .no_overwrite = db->o.wal_no_overwrite};
     uint64_t last = 0;
     if ((rc = helios_wal_open(&wo, lsm_replay_cb, db, &db->wal, &last, err)) != 0) {
         goto failed;

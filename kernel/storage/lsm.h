@@ -59,6 +59,13 @@ typedef struct helios_lsm_options {
        otherwise; NULL: byte codec only. A stand-in until the adaptive selector exists. */
     const helios_codec_vtable_t *column_codec_vt;
     void *column_codec;
+    /* ---- appended for preallocated WAL segments ---- */
+    /* WAL segment size (storage.wal_segment_size); 0: 16 MiB, or memtable_bytes when that is
+       smaller (at least 1 MiB). On a tier with HELIOS_TIER_CAP_OVERWRITE segments of this size
+       are zero-filled or recycled ahead of use, so a commit's fdatasync writes data only. */
+    uint64_t wal_segment_bytes;
+    uint32_t wal_pool_segments; /* ready segments kept besides the current one; 0: 1 */
+    uint32_t wal_no_overwrite;  /* 1: append to growing segments (for comparisons and tests) */
 } helios_lsm_options_t;
 
 /* open: recover (manifest, then WAL replay from the last checkpoint) and start the background

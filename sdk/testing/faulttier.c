@@ -1,7 +1,9 @@
 /*
  * faulttier.c -- a storage tier that forwards to another one and injects failures: the N-th
  * write or sync fails, appends can tear, and a simulated power loss drops every appended byte
- * that was not made durable by wsync (see helios/faulttier.h for the exact rules).
+ * that was not made durable by wsync (see helios/faulttier.h for the exact rules). In-place
+ * writes (OVERWRITE writers, ABI 1.2) keep the bytes they replaced until the next wsync, so a
+ * crash can put them back.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -10,11 +12,22 @@
 #include "helios/faulttier.h"
 #include "internal.h"
 
-/* An APPEND file the wrapper has seen: bytes up to `durable` survive a crash. */
+/* Bytes an in-place write replaced (old_len may be short of the write: it went past the end). */
+typedef struct ft_undo {
+    uint64_t off;
+    uint64_t old_len;
+    uint8_t *old;
+} ft_undo_t;
+
+/* An APPEND or OVERWRITE file the wrapper has seen: bytes up to `durable` survive a crash, and
+   for OVERWRITE files the undo entries (newest last) restore what unsynced writes replaced. */
 typedef struct ft_file {
     char *name;
     uint64_t durable;
     uint64_t size;
+    ft_undo_t *undo;
+    size_t n_undo;
+    size_t cap_undo;
 } ft_file_t;
 
 struct helios_fault_tier {
@@ -42,6 +55,7 @@ struct helios_tier_writer {
     helios_tier_writer_t *inner; /* NULL once a crash closed it */
     char *name;
     uint32_t flags;
+    uint64_t pos; /* OVERWRITE: where the next append goes */
     struct helios_tier_writer *next;
     struct helios_tier_writer *prev;
 };
@@ -100,11 +114,23 @@ static ft_file_t *ft_file_find(helios_fault_tier_t *ft, const char *name)
     return NULL;
 }
 
+/* Drop a file's undo entries (its writes became durable). Called with the lock held. */
+static void ft_undo_clear(ft_file_t *f)
+{
+    for (size_t i = 0; i < f->n_undo; i++) {
+        free(f->undo[i].old);
+    }
+    free(f->undo);
+    f->undo = NULL;
+    f->n_undo = f->cap_undo = 0;
+}
+
 /* Forget a file (it was replaced durably or removed). Called with the lock held. */
 static void ft_file_forget(helios_fault_tier_t *ft, const char *name)
 {
     ft_file_t *f = ft_file_find(ft, name);
     if (f != NULL) {
+        ft_undo_clear(f);
         free(f->name);
         *f = ft->files[--ft->n_files];
     }
@@ -129,7 +155,7 @@ static int ft_file_track(helios_fault_tier_t *ft, const char *name, uint64_t siz
     if (copy == NULL) {
         return -1;
     }
-    ft->files[ft->n_files++] = (ft_file_t){copy, size, size};
+    ft->files[ft->n_files++] = (ft_file_t){copy, size, size, NULL, 0, 0};
     return 0;
 }
 
@@ -219,7 +245,7 @@ static int32_t ft_wopen(void *inst, const char *name, uint32_t flags, helios_tie
     if (rc == 0) {
         rc = ft->vt->wopen(ft->inner, name, flags, &fw->inner, err);
     }
-    if (rc == 0 && (flags & HELIOS_TIER_W_APPEND)) {
+    if (rc == 0 && (flags & (HELIOS_TIER_W_APPEND | HELIOS_TIER_W_OVERWRITE))) {
         helios_tier_stat_t st = {0, 0};
         rc = ft->vt->stat(ft->inner, name, &st, err);
         pthread_mutex_lock(&ft->mu);
@@ -255,11 +281,79 @@ static int32_t ft_dead(const helios_tier_writer_t *w, helios_err_t *err)
                                    w->name);
 }
 
+/* An in-place write of an OVERWRITE writer: save what it replaces, then forward. */
+static int32_t ft_write_at(helios_tier_writer_t *w, uint64_t offset, const void *data, uint64_t len,
+                           helios_err_t *err)
+{
+    helios_fault_tier_t *ft = w->ft;
+    int32_t rc = 0;
+    if ((w->flags & HELIOS_TIER_W_OVERWRITE) == 0 || ft->vt->write_at == NULL) {
+        return helios_testing_err_setf(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                       "write_at on \"%s\" needs an OVERWRITE writer", w->name);
+    }
+    pthread_mutex_lock(&ft->mu);
+    if (w->inner == NULL) {
+        pthread_mutex_unlock(&ft->mu);
+        return ft_dead(w, err);
+    }
+    int32_t code = ft_inject_locked(ft, FT_WRITE);
+    uint64_t n = code == 0 ? len : (ft->torn ? len / 2 : 0);
+    ft_file_t *f = ft_file_find(ft, w->name);
+    if (n > 0 && f != NULL) {
+        if (f->n_undo == f->cap_undo) {
+            size_t cap = f->cap_undo ? f->cap_undo * 2 : 16;
+            ft_undo_t *nu = realloc(f->undo, cap * sizeof(*nu));
+            if (nu == NULL) {
+                rc = helios_testing_err_setf(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+                goto done;
+            }
+            f->undo = nu;
+            f->cap_undo = cap;
+        }
+        ft_undo_t *u = &f->undo[f->n_undo];
+        u->off = offset;
+        u->old_len = 0;
+        u->old = malloc(n);
+        if (u->old == NULL) {
+            rc = helios_testing_err_setf(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+            goto done;
+        }
+        if (offset < f->size) {
+            uint64_t want = f->size - offset < n ? f->size - offset : n;
+            rc = ft->vt->get(ft->inner, w->name, offset, want, u->old, &u->old_len, err);
+            if (rc != 0) {
+                free(u->old);
+                goto done;
+            }
+        }
+        f->n_undo++;
+    }
+    if (n > 0) {
+        rc = ft->vt->write_at(w->inner, offset, data, n, err);
+        if (rc == 0 && f != NULL && offset + n > f->size) {
+            f->size = offset + n;
+        }
+    }
+    w->pos = offset + len;
+done:
+    pthread_mutex_unlock(&ft->mu);
+    if (rc == 0 && code != 0) {
+        rc = helios_testing_err_setf(err, code,
+                                     "could not write file \"%s\": injected failure after %llu "
+                                     "of %llu bytes",
+                                     w->name, (unsigned long long)n, (unsigned long long)len);
+    }
+    return rc;
+}
+
 /* The lock is held across the inner call so a concurrent crash sees whole appends. */
 static int32_t ft_append(helios_tier_writer_t *w, const void *data, uint64_t len, helios_err_t *err)
 {
     helios_fault_tier_t *ft = w->ft;
     int32_t rc = 0;
+    if (w->flags & HELIOS_TIER_W_OVERWRITE) {
+        return ft_write_at(w, w->pos, data, len, err);
+    }
     pthread_mutex_lock(&ft->mu);
     if (w->inner == NULL) {
         pthread_mutex_unlock(&ft->mu);
@@ -297,8 +391,9 @@ static int32_t ft_wsync(helios_tier_writer_t *w, helios_err_t *err)
     if (code == 0) {
         rc = ft->vt->wsync(w->inner, err);
         ft_file_t *f = ft_file_find(ft, w->name);
-        if (rc == 0 && f != NULL && (w->flags & HELIOS_TIER_W_APPEND)) {
+        if (rc == 0 && f != NULL && (w->flags & (HELIOS_TIER_W_APPEND | HELIOS_TIER_W_OVERWRITE))) {
             f->durable = f->size;
+            ft_undo_clear(f);
         }
     }
     pthread_mutex_unlock(&ft->mu);
@@ -386,6 +481,47 @@ static int32_t ft_remove(void *inst, const char *name, helios_err_t *err)
     return rc;
 }
 
+static int32_t ft_prealloc(void *inst, const char *name, uint64_t size_bytes, helios_err_t *err)
+{
+    helios_fault_tier_t *ft = inst;
+    int32_t rc = ft_inject(ft, FT_WRITE, name, err);
+    if (rc == 0) {
+        rc = ft_inject(ft, FT_SYNC, name, err);
+    }
+    if (rc == 0) {
+        rc = ft->vt->prealloc(ft->inner, name, size_bytes, err);
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&ft->mu);
+        ft_file_forget(ft, name); /* replaced durably */
+        pthread_mutex_unlock(&ft->mu);
+    }
+    return rc;
+}
+
+static int32_t ft_rename(void *inst, const char *from, const char *to, helios_err_t *err)
+{
+    helios_fault_tier_t *ft = inst;
+    int32_t rc = ft_inject(ft, FT_WRITE, to, err);
+    if (rc == 0) {
+        rc = ft->vt->rename(ft->inner, from, to, err);
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&ft->mu);
+        ft_file_forget(ft, to);
+        ft_file_t *f = ft_file_find(ft, from);
+        char *copy = f != NULL ? strdup(to) : NULL;
+        if (copy != NULL) {
+            free(f->name); /* the file keeps its durable state under the new name */
+            f->name = copy;
+        } else if (f != NULL) {
+            ft_file_forget(ft, from);
+        }
+        pthread_mutex_unlock(&ft->mu);
+    }
+    return rc;
+}
+
 static int32_t ft_list(void *inst, const char *prefix, helios_tier_list_cb cb, void *arg,
                        helios_err_t *err)
 {
@@ -428,6 +564,9 @@ static const helios_storage_vtable_t ft_vtable = {
     .list = ft_list,
     .stat = ft_stat,
     .control = ft_control,
+    .write_at = ft_write_at,
+    .prealloc = ft_prealloc,
+    .rename = ft_rename,
 };
 
 /* ---- the public API ----------------------------------------------------------------------- */
@@ -443,6 +582,15 @@ int32_t helios_fault_tier_new(const helios_storage_vtable_t *inner_vt, void *inn
     ft->own_vt.caps = inner_vt->caps;
     ft->own_vt.latency_class = inner_vt->latency_class;
     ft->own_vt.cost_per_gb_month_millicents = inner_vt->cost_per_gb_month_millicents;
+    if (!HELIOS_VT_HAS(helios_storage_vtable_t, inner_vt, write_at) ||
+        !HELIOS_VT_HAS(helios_storage_vtable_t, inner_vt, prealloc) ||
+        !HELIOS_VT_HAS(helios_storage_vtable_t, inner_vt, rename)) {
+        /* an ABI 1.0 tier: offer what it has */
+        ft->own_vt.caps &= ~HELIOS_TIER_CAP_OVERWRITE;
+        ft->own_vt.write_at = NULL;
+        ft->own_vt.prealloc = NULL;
+        ft->own_vt.rename = NULL;
+    }
     ft->vt = inner_vt;
     ft->inner = inner;
     pthread_mutex_init(&ft->mu, NULL);
@@ -456,6 +604,7 @@ void helios_fault_tier_free(helios_fault_tier_t *ft)
         return;
     }
     for (size_t i = 0; i < ft->n_files; i++) {
+        ft_undo_clear(&ft->files[i]);
         free(ft->files[i].name);
     }
     free(ft->files);
@@ -511,12 +660,31 @@ int32_t helios_fault_tier_crash(helios_fault_tier_t *ft, helios_err_t *err)
         if (w->inner == NULL) {
             continue;
         }
-        /* ATOMIC: never published. APPEND: closed; its tail is cut below. */
+        /* ATOMIC: never published. APPEND: closed; its tail is cut below. OVERWRITE: closed;
+           its unsynced writes are undone below. */
         ft->vt->wclose(w->inner, (w->flags & HELIOS_TIER_W_APPEND) ? 1u : 0u, NULL);
         w->inner = NULL;
     }
     for (size_t i = 0; i < ft->n_files && rc == 0; i++) {
         ft_file_t *f = &ft->files[i];
+        if (f->n_undo > 0) {
+            helios_tier_writer_t *uw = NULL;
+            rc = ft->vt->wopen(ft->inner, f->name, HELIOS_TIER_W_OVERWRITE, &uw, err);
+            for (size_t k = f->n_undo; rc == 0 && k-- > 0;) {
+                if (f->undo[k].old_len > 0) {
+                    rc = ft->vt->write_at(uw, f->undo[k].off, f->undo[k].old, f->undo[k].old_len,
+                                          err);
+                }
+            }
+            if (uw != NULL) {
+                int32_t rc2 = ft->vt->wclose(uw, 1, rc == 0 ? err : NULL);
+                rc = rc != 0 ? rc : rc2;
+            }
+            if (rc == HELIOS_ERR_UNDEFINED_FILE) {
+                rc = 0; /* removed behind our back */
+            }
+            ft_undo_clear(f);
+        }
         if (f->size > f->durable && ft->vt->truncate != NULL) {
             rc = ft->vt->truncate(ft->inner, f->name, f->durable, err);
             if (rc == HELIOS_ERR_UNDEFINED_FILE) {

@@ -194,7 +194,7 @@ NO_HOLE(helios_tier_options_t, root, name);
 NO_TAIL(helios_tier_options_t, name);
 
 /* helios_storage_vtable_t (helios/storage.h) */
-PIN_SIZE_AT_LEAST(helios_storage_vtable_t, 160);
+PIN_SIZE_AT_LEAST(helios_storage_vtable_t, 184);
 PIN_OFFSET(helios_storage_vtable_t, size, 0);
 PIN_OFFSET(helios_storage_vtable_t, caps, 4);
 PIN_OFFSET(helios_storage_vtable_t, latency_class, 8);
@@ -217,6 +217,9 @@ PIN_OFFSET(helios_storage_vtable_t, remove, 128);
 PIN_OFFSET(helios_storage_vtable_t, list, 136);
 PIN_OFFSET(helios_storage_vtable_t, stat, 144);
 PIN_OFFSET(helios_storage_vtable_t, control, 152);
+PIN_OFFSET(helios_storage_vtable_t, write_at, 160);
+PIN_OFFSET(helios_storage_vtable_t, prealloc, 168);
+PIN_OFFSET(helios_storage_vtable_t, rename, 176);
 NO_HOLE(helios_storage_vtable_t, size, caps);
 NO_HOLE(helios_storage_vtable_t, caps, latency_class);
 NO_HOLE(helios_storage_vtable_t, latency_class, cost_per_gb_month_millicents);
@@ -238,7 +241,10 @@ NO_HOLE(helios_storage_vtable_t, truncate, remove);
 NO_HOLE(helios_storage_vtable_t, remove, list);
 NO_HOLE(helios_storage_vtable_t, list, stat);
 NO_HOLE(helios_storage_vtable_t, stat, control);
-NO_TAIL(helios_storage_vtable_t, control);
+NO_HOLE(helios_storage_vtable_t, control, write_at);
+NO_HOLE(helios_storage_vtable_t, write_at, prealloc);
+NO_HOLE(helios_storage_vtable_t, prealloc, rename);
+NO_TAIL(helios_storage_vtable_t, rename);
 
 /* helios_vector_t (helios/codec.h) */
 PIN_SIZE_AT_LEAST(helios_vector_t, 56);

@@ -172,7 +172,7 @@ static void test_cli(void)
     run(v, r);
     CU_ASSERT_EQUAL(r->status, 0);
     CU_ASSERT_EQUAL(strncmp(r->out, "heliosdb ", 9), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "plugin ABI 1.1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "plugin ABI 1.2"));
 
     const char *bad[] = {HELIOS_BIN, "--frobnicate", NULL};
     run(bad, r);
@@ -208,12 +208,12 @@ static void test_cli(void)
     CU_ASSERT_EQUAL(r->status, 0);
     CU_ASSERT_EQUAL(strncmp(r->out, "KIND       NAME         VERSION    ABI   PATH\n", 46), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(
-        r->out, "codec      good         1.2.3      1.1   " HELIOS_TEST_PLUGIN_DIR "/good.so\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "protocol   echo         1.0.0      1.1   "));
+        r->out, "codec      good         1.2.3      1.2   " HELIOS_TEST_PLUGIN_DIR "/good.so\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "protocol   echo         1.0.0      1.2   "));
     CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "refused    broken_abi_minor -          -     plugin "
                                           "refused: " HELIOS_BROKEN_PLUGIN_DIR "/abi_minor.so: "
-                                          "plugin \"broken_abi_minor\": ABI version 1.8 is newer "
-                                          "than the kernel's 1.1\n"));
+                                          "plugin \"broken_abi_minor\": ABI version 1.9 is newer "
+                                          "than the kernel's 1.2\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r->out, "refused    -            -          -     plugin "
                                           "refused: " HELIOS_BROKEN_PLUGIN_DIR "/bad_magic.so: "
                                           "wrong magic"));

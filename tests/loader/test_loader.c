@@ -119,7 +119,7 @@ static void test_refusals(void)
                                           sizeof(helios_plugin_t)));
     refused("abi_major.so", "ABI major version 2, kernel has 1");
     refused("abi_minor.so",
-            "plugin \"broken_abi_minor\": ABI version 1.8 is newer than the kernel's 1.1");
+            "plugin \"broken_abi_minor\": ABI version 1.9 is newer than the kernel's 1.2");
     refused("bad_sig.so", "plugin \"broken_bad_sig\": build signature differs: vendor \"acme\", "
                           "kernel has \"heliosdb\"");
     refused("bad_off_t.so", expect("plugin \"broken_bad_off_t\": build signature differs: off_t "

@@ -4,7 +4,9 @@
  * Durability: put and ATOMIC writers write a hidden temporary in the target's directory, fsync
  * it, rename it into place and fsync the directory, so a crash leaves the old file or the new
  * one, never a mix. APPEND writers fdatasync on wsync and fsync the directory once after
- * creating the file, so the file's name is durable with its first synced bytes.
+ * creating the file, so the file's name is durable with its first synced bytes. OVERWRITE
+ * writers (ABI 1.2) pwrite into an existing file; prealloc writes real zero blocks (not
+ * fallocate: unwritten extents would make every later fdatasync journal their conversion).
  * Temporaries are named ".<base>.tmp.<pid>.<n>", never listed, and swept at start when their
  * process is gone (a crash mid-write).
  */
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 const helios_config_key_t localtier_config_keys[LOCALTIER_N_CONFIG_KEYS] = {
@@ -61,7 +64,7 @@ struct helios_tier_writer {
     int fd;
     uint32_t flags;
     uint32_t dir_sync_pending; /* APPEND: the file was created; its directory needs an fsync */
-    uint64_t written;          /* bytes appended */
+    uint64_t written;          /* bytes appended; OVERWRITE: the next append's offset */
     uint64_t range_started;    /* ATOMIC: writeback started up to here (sync_file_range) */
     char *path;                /* final path */
     char *tmp;                 /* ATOMIC: temporary path */
@@ -501,11 +504,12 @@ int32_t localtier_wopen(void *inst, const char *name, uint32_t flags, helios_tie
     if (rc != 0) {
         return rc;
     }
-    if ((flags & (HELIOS_TIER_W_ATOMIC | HELIOS_TIER_W_APPEND)) == 0 ||
-        (flags & (HELIOS_TIER_W_ATOMIC | HELIOS_TIER_W_APPEND)) ==
-            (HELIOS_TIER_W_ATOMIC | HELIOS_TIER_W_APPEND)) {
+    uint32_t mode = flags & (HELIOS_TIER_W_ATOMIC | HELIOS_TIER_W_APPEND | HELIOS_TIER_W_OVERWRITE);
+    if (mode != HELIOS_TIER_W_ATOMIC && mode != HELIOS_TIER_W_APPEND &&
+        mode != HELIOS_TIER_W_OVERWRITE) {
         rc = host->err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
-                           "writer for \"%s\" needs exactly one of ATOMIC and APPEND", name);
+                           "writer for \"%s\" needs exactly one of ATOMIC, APPEND and OVERWRITE",
+                           name);
         goto failed;
     }
     if ((rc = localtier_injected(lt, err, name)) != 0) {
@@ -533,6 +537,8 @@ int32_t localtier_wopen(void *inst, const char *name, uint32_t flags, helios_tie
             goto failed;
         }
         wr->fd = open(wr->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    } else if (flags & HELIOS_TIER_W_OVERWRITE) {
+        wr->fd = open(wr->path, O_WRONLY | O_CLOEXEC);
     } else {
         wr->fd = open(wr->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
         if (wr->fd >= 0) {
@@ -562,6 +568,9 @@ int32_t localtier_append(helios_tier_writer_t *w, const void *data, uint64_t len
     int32_t rc = localtier_injected(w->lt, err, w->name);
     if (rc != 0) {
         return rc;
+    }
+    if (w->flags & HELIOS_TIER_W_OVERWRITE) {
+        return localtier_write_at(w, w->written, data, len, err);
     }
     if (localtier_write_all(w->fd, data, len) != 0) {
         return localtier_fail(w->lt, err, errno, "write", w->name);
@@ -857,4 +866,113 @@ int32_t localtier_control(void *inst, uint32_t op, void *arg, helios_err_t *err)
         return 0;
     }
     return HELIOS_DECLINED;
+}
+
+/* ---- ABI 1.2: in-place writes ---- */
+
+int32_t localtier_write_at(helios_tier_writer_t *w, uint64_t offset, const void *data, uint64_t len,
+                           helios_err_t *err)
+{
+    if ((w->flags & HELIOS_TIER_W_OVERWRITE) == 0) {
+        return w->lt->host->err_set(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                    "write_at on \"%s\" needs an OVERWRITE writer", w->name);
+    }
+    int32_t rc = localtier_injected(w->lt, err, w->name);
+    if (rc != 0) {
+        return rc;
+    }
+    const uint8_t *p = data;
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t want = len - done;
+        ssize_t n = pwrite(w->fd, p + done, want > (1u << 30) ? (1u << 30) : (size_t)want,
+                           (off_t)(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return localtier_fail(w->lt, err, errno, "write", w->name);
+        }
+        done += (uint64_t)n;
+    }
+    w->written = offset + len;
+    return 0;
+}
+
+int32_t localtier_prealloc(void *inst, const char *name, uint64_t size_bytes, helios_err_t *err)
+{
+    localtier_t *lt = inst;
+    helios_tier_writer_t *w = NULL;
+    uint8_t *zeros = NULL;
+    const uint64_t chunk = 1u << 20;
+    int32_t rc = localtier_wopen(inst, name, HELIOS_TIER_W_ATOMIC, &w, err);
+    if (rc != 0) {
+        return rc;
+    }
+    zeros = lt->host->calloc(lt->host, 1, chunk);
+    if (zeros == NULL) {
+        rc = lt->host->err_set(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        goto failed;
+    }
+    for (uint64_t off = 0; off < size_bytes; off += chunk) {
+        uint64_t n = size_bytes - off < chunk ? size_bytes - off : chunk;
+        if ((rc = localtier_append(w, zeros, n, err)) != 0) {
+            goto failed;
+        }
+        if (lt->do_sync) {
+            /* write back chunk by chunk and pause between chunks, so the commits' fdatasyncs
+               on the same disk wait behind 1 MiB at most, not a whole segment */
+            sync_file_range(w->fd, (off64_t)off, (off64_t)n,
+                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                SYNC_FILE_RANGE_WAIT_AFTER);
+            w->range_started = off + n;
+            struct timespec pause = {0, 2 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    lt->host->free(lt->host, zeros);
+    return localtier_wclose(w, 1, err); /* fsync, rename into place, fsync the directory */
+failed:
+    lt->host->free(lt->host, zeros);
+    localtier_wclose(w, 0, NULL);
+    return rc;
+}
+
+int32_t localtier_rename(void *inst, const char *from, const char *to, helios_err_t *err)
+{
+    localtier_t *lt = inst;
+    char *pf = NULL, *pt = NULL;
+    int32_t rc = localtier_path(lt, from, &pf, err);
+    if (rc != 0) {
+        return rc;
+    }
+    if ((rc = localtier_path(lt, to, &pt, err)) != 0) {
+        goto failed;
+    }
+    if ((rc = localtier_injected(lt, err, to)) != 0) {
+        goto failed;
+    }
+    if (localtier_mkparents(pt) != 0) {
+        rc = localtier_fail(lt, err, errno, "create directory for", to);
+        goto failed;
+    }
+    if (rename(pf, pt) != 0) {
+        rc = localtier_fail(lt, err, errno, "rename", from);
+        goto failed;
+    }
+    if (localtier_fsync_parent(lt, pt) != 0) {
+        rc = localtier_fail(lt, err, errno, "fsync directory of", to);
+        goto failed;
+    }
+    /* a move between directories changes the source directory too */
+    const char *sf = strrchr(pf, '/'), *st = strrchr(pt, '/');
+    if ((sf - pf) != (st - pt) || strncmp(pf, pt, (size_t)(sf - pf)) != 0) {
+        if (localtier_fsync_parent(lt, pf) != 0) {
+            rc = localtier_fail(lt, err, errno, "fsync directory of", from);
+        }
+    }
+failed:
+    lt->host->free(lt->host, pf);
+    lt->host->free(lt->host, pt);
+    return rc;
 }

@@ -26,7 +26,7 @@ int32_t localtier_init(const helios_host_t *host, const void *config, void **lib
                        helios_err_t *err);
 void localtier_fini(void *lib_state);
 
-/* Vtable members (all of ABI 1.0), for the plugins' static const vtables. */
+/* Vtable members (ABI 1.0), for the plugins' static const vtables. */
 int32_t localtier_create(void *lib_state, const void *config, const helios_tier_options_t *opts,
                          void **inst, helios_err_t *err);
 int32_t localtier_start(void *inst, helios_err_t *err);
@@ -53,18 +53,25 @@ int32_t localtier_list(void *inst, const char *prefix, helios_tier_list_cb cb, v
                        helios_err_t *err);
 int32_t localtier_stat(void *inst, const char *name, helios_tier_stat_t *st, helios_err_t *err);
 int32_t localtier_control(void *inst, uint32_t op, void *arg, helios_err_t *err);
+/* ABI 1.2 members (HELIOS_TIER_CAP_OVERWRITE). */
+int32_t localtier_write_at(helios_tier_writer_t *w, uint64_t offset, const void *data, uint64_t len,
+                           helios_err_t *err);
+int32_t localtier_prealloc(void *inst, const char *name, uint64_t size_bytes, helios_err_t *err);
+int32_t localtier_rename(void *inst, const char *from, const char *to, helios_err_t *err);
 
 #define LOCALTIER_VTABLE(latency_, cost_)                                                          \
     {                                                                                              \
         .size = sizeof(helios_storage_vtable_t),                                                   \
-        .caps = HELIOS_TIER_CAP_APPEND | HELIOS_TIER_CAP_LOCAL, .latency_class = (latency_),       \
-        .cost_per_gb_month_millicents = (cost_), .create = localtier_create,                       \
-        .start = localtier_start, .stop = localtier_stop, .destroy = localtier_destroy,            \
-        .put = localtier_put, .get = localtier_get, .ropen = localtier_ropen,                      \
-        .read = localtier_read, .rclose = localtier_rclose, .wopen = localtier_wopen,              \
-        .append = localtier_append, .wsync = localtier_wsync, .wclose = localtier_wclose,          \
-        .truncate = localtier_truncate, .remove = localtier_remove, .list = localtier_list,        \
-        .stat = localtier_stat, .control = localtier_control,                                      \
+        .caps = HELIOS_TIER_CAP_APPEND | HELIOS_TIER_CAP_LOCAL | HELIOS_TIER_CAP_OVERWRITE,        \
+        .latency_class = (latency_), .cost_per_gb_month_millicents = (cost_),                      \
+        .create = localtier_create, .start = localtier_start, .stop = localtier_stop,              \
+        .destroy = localtier_destroy, .put = localtier_put, .get = localtier_get,                  \
+        .ropen = localtier_ropen, .read = localtier_read, .rclose = localtier_rclose,              \
+        .wopen = localtier_wopen, .append = localtier_append, .wsync = localtier_wsync,            \
+        .wclose = localtier_wclose, .truncate = localtier_truncate, .remove = localtier_remove,    \
+        .list = localtier_list, .stat = localtier_stat, .control = localtier_control,              \
+        .write_at = localtier_write_at, .prealloc = localtier_prealloc,                            \
+        .rename = localtier_rename,                                                                \
     }
 
 #endif /* LOCALTIER_H */

@@ -36,7 +36,7 @@ extern "C" {
 
 /* ABI version of this SDK. Major: incompatible change. Minor: members appended. */
 #define HELIOS_ABI_MAJOR 1
-#define HELIOS_ABI_MINOR 1
+#define HELIOS_ABI_MINOR 2
 
 /* Plugin kinds (stored as uint32_t). */
 #define HELIOS_KIND_PROTOCOL 1u

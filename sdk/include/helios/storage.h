@@ -28,6 +28,9 @@ extern "C" {
 /* Capabilities (caps bit set). */
 #define HELIOS_TIER_CAP_APPEND 0x1u /* writers with HELIOS_TIER_W_APPEND work (WAL may live here) */
 #define HELIOS_TIER_CAP_LOCAL 0x2u  /* files are local; reads are cheap syscalls */
+/* ABI 1.2: HELIOS_TIER_W_OVERWRITE writers, write_at, prealloc and rename work (the WAL then
+   writes into preallocated, recycled segments, so a commit's fdatasync writes data only). */
+#define HELIOS_TIER_CAP_OVERWRITE 0x4u
 
 /* Latency class (uint32_t). */
 #define HELIOS_TIER_HOT 1u
@@ -42,6 +45,13 @@ extern "C" {
 #define HELIOS_TIER_W_APPEND                                                                       \
     0x2u /* open (creating if needed) the named file and append to it;
                                      bytes are visible as written and durable after wsync. */
+/* ABI 1.2 (HELIOS_TIER_CAP_OVERWRITE): open an EXISTING file (58P01 when missing) to write in
+   place: `append` writes at the position after the previous write (0 at first), `write_at` at
+   any offset; the size changes only when a write goes past the end. Bytes are visible as
+   written and durable after wsync (fdatasync: on a file whose blocks are allocated and written,
+   e.g. made by prealloc, this writes data only). wclose(commit=1) syncs, commit=0 just closes.
+   Exactly one of ATOMIC, APPEND and OVERWRITE is given. */
+#define HELIOS_TIER_W_OVERWRITE 0x4u
 
 typedef struct helios_tier_reader helios_tier_reader_t; /* plugin-owned */
 typedef struct helios_tier_writer helios_tier_writer_t; /* plugin-owned */
@@ -113,6 +123,21 @@ typedef struct helios_storage_vtable {
     /* control: experiments and test hooks (e.g. fault injection); HELIOS_DECLINED if unknown. */
     int32_t (*control)(void *inst, uint32_t op, void *arg, helios_err_t *err);
     /* ---- ABI 1.0 ends here ---- */
+
+    /* ---- ABI 1.2: in-place writes (HELIOS_TIER_CAP_OVERWRITE; all three set, or all NULL and
+       the cap clear). The kernel falls back to APPEND writers when they are missing. ---- */
+    /* write_at: write all of `len` bytes at `offset` through a W_OVERWRITE writer (22023 for
+       other writers); the next append continues after them. On error the bytes of that range
+       are undefined. Same thread rules as append. */
+    int32_t (*write_at)(helios_tier_writer_t *w, uint64_t offset, const void *data, uint64_t len,
+                        helios_err_t *err);
+    /* prealloc: create or replace `name` atomically as `size_bytes` zero bytes whose blocks are
+       allocated AND written (not a sparse file, not unwritten extents), durable on return
+       (data, size and directory entry). Slow (writes the whole file): for background threads. */
+    int32_t (*prealloc)(void *inst, const char *name, uint64_t size_bytes, helios_err_t *err);
+    /* rename: give file `from` the name `to`, replacing an existing `to` atomically; durable on
+       return (directory fsync). 58P01 when `from` is missing. Writers must be closed. */
+    int32_t (*rename)(void *inst, const char *from, const char *to, helios_err_t *err);
 } helios_storage_vtable_t;
 
 /* control ops every local tier should understand in test builds. */

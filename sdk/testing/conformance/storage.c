@@ -493,6 +493,83 @@ static void test_append_writer(void)
     CU_ASSERT_EQUAL(piece[0], 'a' + 999 % 26);
 }
 
+/* ABI 1.2: prealloc, OVERWRITE writers (append and write_at in place), rename. */
+static void test_overwrite_writer(void)
+{
+    conf_ctx_t *c = conf_current();
+    const helios_storage_vtable_t *vt = vt_of(c);
+    helios_err_t err = HELIOS_ERR_INIT;
+    helios_tier_writer_t *w = NULL;
+    helios_tier_stat_t st;
+    int has = HELIOS_VT_HAS(helios_storage_vtable_t, vt, write_at) &&
+              HELIOS_VT_HAS(helios_storage_vtable_t, vt, prealloc) &&
+              HELIOS_VT_HAS(helios_storage_vtable_t, vt, rename);
+    /* the cap and the three members come together */
+    CU_ASSERT_EQUAL((vt->caps & HELIOS_TIER_CAP_OVERWRITE) != 0, has);
+    if (!has) {
+        CU_PASS("tier has no HELIOS_TIER_CAP_OVERWRITE");
+        return;
+    }
+    /* prealloc: that many zero bytes, replacing what was there */
+    CU_ASSERT_EQUAL_FATAL(put_text(c, "wal/seg.1", "old contents"), 0);
+    CU_ASSERT_EQUAL_FATAL(vt->prealloc(c->inst, "wal/seg.1", 3u << 20, &err), 0);
+    CU_ASSERT_EQUAL(stat_of(c, "wal/seg.1", &st), 0);
+    CU_ASSERT_EQUAL(st.size_bytes, 3u << 20);
+    uint8_t *buf = malloc(3u << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    uint64_t n = 0;
+    CU_ASSERT_EQUAL(vt->get(c->inst, "wal/seg.1", 0, 3u << 20, buf, &n, &err), 0);
+    CU_ASSERT_EQUAL(n, 3u << 20);
+    int zero = 1;
+    for (uint64_t i = 0; i < n; i++) {
+        zero &= buf[i] == 0;
+    }
+    CU_ASSERT(zero);
+    /* OVERWRITE: appends from offset 0 and write_at in place, visible as written; the size
+       changes only past the end */
+    CU_ASSERT_EQUAL_FATAL(vt->wopen(c->inst, "wal/seg.1", HELIOS_TIER_W_OVERWRITE, &w, &err), 0);
+    CU_ASSERT_EQUAL(vt->append(w, "abc", 3, &err), 0);
+    CU_ASSERT_EQUAL(vt->append(w, "def", 3, &err), 0);
+    CU_ASSERT_EQUAL(vt->write_at(w, 1000, "xyz", 3, &err), 0);
+    CU_ASSERT_EQUAL(vt->append(w, "!", 1, &err), 0); /* continues after the write_at */
+    CU_ASSERT_EQUAL(vt->get(c->inst, "wal/seg.1", 0, 8, buf, &n, &err), 0);
+    CU_ASSERT_EQUAL(n, 8);
+    CU_ASSERT_EQUAL(memcmp(buf, "abcdef\0\0", 8), 0);
+    CU_ASSERT_EQUAL(vt->get(c->inst, "wal/seg.1", 999, 6, buf, &n, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, "\0xyz!\0", 6), 0);
+    CU_ASSERT_EQUAL(vt->wsync(w, &err), 0);
+    CU_ASSERT_EQUAL(stat_of(c, "wal/seg.1", &st), 0);
+    CU_ASSERT_EQUAL(st.size_bytes, 3u << 20);
+    CU_ASSERT_EQUAL(vt->write_at(w, (3u << 20) - 2, "tail", 4, &err), 0);
+    CU_ASSERT_EQUAL(vt->wclose(w, 1, &err), 0);
+    CU_ASSERT_EQUAL(stat_of(c, "wal/seg.1", &st), 0);
+    CU_ASSERT_EQUAL(st.size_bytes, (3u << 20) + 2);
+    /* rename: replaces the target, the source is gone */
+    CU_ASSERT_EQUAL_FATAL(put_text(c, "wal/seg.2", "to be replaced"), 0);
+    CU_ASSERT_EQUAL(vt->rename(c->inst, "wal/seg.1", "wal/seg.2", &err), 0);
+    CU_ASSERT_EQUAL(stat_of(c, "wal/seg.1", &st), HELIOS_ERR_UNDEFINED_FILE);
+    CU_ASSERT_EQUAL(stat_of(c, "wal/seg.2", &st), 0);
+    CU_ASSERT_EQUAL(st.size_bytes, (3u << 20) + 2);
+    CU_ASSERT_EQUAL(vt->get(c->inst, "wal/seg.2", 0, 6, buf, &n, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, "abcdef", 6), 0);
+    /* into another directory */
+    CU_ASSERT_EQUAL(vt->rename(c->inst, "wal/seg.2", "old/seg.9", &err), 0);
+    CU_ASSERT_EQUAL(stat_of(c, "old/seg.9", &st), 0);
+    /* missing files are 58P01; write_at needs an OVERWRITE writer */
+    CU_ASSERT_EQUAL(vt->rename(c->inst, "wal/nope", "wal/seg.3", &err), HELIOS_ERR_UNDEFINED_FILE);
+    w = NULL;
+    CU_ASSERT_EQUAL(vt->wopen(c->inst, "wal/nope", HELIOS_TIER_W_OVERWRITE, &w, &err),
+                    HELIOS_ERR_UNDEFINED_FILE);
+    CU_ASSERT_PTR_NULL(w);
+    CU_ASSERT_EQUAL(stat_of(c, "wal/nope", &st), HELIOS_ERR_UNDEFINED_FILE);
+    CU_ASSERT_EQUAL_FATAL(vt->wopen(c->inst, "wal/app", HELIOS_TIER_W_APPEND, &w, &err), 0);
+    CU_ASSERT_EQUAL(vt->write_at(w, 0, "a", 1, &err), HELIOS_ERR_INVALID_PARAMETER_VALUE);
+    CU_ASSERT_EQUAL(vt->wclose(w, 0, &err), 0);
+    CU_ASSERT_EQUAL(vt->remove(c->inst, "wal/app", &err), 0);
+    CU_ASSERT_EQUAL(vt->remove(c->inst, "old/seg.9", &err), 0);
+    free(buf);
+}
+
 static void test_truncate(void)
 {
     conf_ctx_t *c = conf_current();
@@ -688,6 +765,7 @@ int helios_conformance_storage_register(const char *so_path, const char *const *
         {"missing file: 58P01 naming it; remove is a no-op", test_missing_file},
         {"ATOMIC writer: invisible until commit, discard leaves nothing", test_atomic_writer},
         {"APPEND writer: visible as written, reopen appends", test_append_writer},
+        {"OVERWRITE writer, prealloc, rename (ABI 1.2)", test_overwrite_writer},
         {"truncate", test_truncate},
         {"remove", test_remove},
         {"list: full-name order, prefixes, early stop", test_list},

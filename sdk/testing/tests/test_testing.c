@@ -396,7 +396,7 @@ static void test_loader_refusals(void)
                    ": wrong magic 0x0000000000001234, kernel expects 0x4c50534f494c4548");
     expect_refusal("badabi", ": ABI major version 2, kernel has 1");
     expect_refusal("badminor",
-                   ": plugin \"broken\": ABI version 1.2 is newer than the kernel's 1.1");
+                   ": plugin \"broken\": ABI version 1.3 is newer than the kernel's 1.2");
     expect_refusal("badsig",
                    ": plugin \"broken\": build signature differs: vendor \"acme\", kernel has "
                    "\"heliosdb\"");

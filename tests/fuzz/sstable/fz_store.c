@@ -56,6 +56,7 @@ void fz_store_options(fz_store_t *st, helios_lsm_options_t *o)
     o->rows_per_unit = 16;
     o->block_cache_bytes = 1 << 20;
     o->no_sync = 1;
+    o->wal_segment_bytes = 64 * 1024; /* preallocated segments: keep each open cheap */
 }
 
 /* ---- directory handling ---- */

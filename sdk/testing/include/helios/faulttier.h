@@ -10,13 +10,18 @@
  * FaultInjectionTestEnv and SQLite's fault-injecting VFS shims.
  *
  * What counts:
- *   write ops: put, wopen, append, wclose(commit=1), truncate, remove;
- *   sync ops:  wsync, and the fsync inside put and inside wclose(commit=1) of an ATOMIC writer.
+ *   write ops: put, wopen, append, write_at, wclose(commit=1), truncate, remove, prealloc,
+ *              rename;
+ *   sync ops:  wsync, and the fsync inside put, prealloc and inside wclose(commit=1) of an
+ *              ATOMIC writer.
  * An injected failure happens before the operation reaches the inner tier (a torn append
  * first writes a prefix), so the file is as if the device failed at that instant. The wrapper
  * assumes the tier keeps its promises: put, ATOMIC commit, truncate and remove are durable on
  * return; an APPEND file is durable up to its last wsync (bytes present when the wrapper first
- * saw the file count as durable).
+ * saw the file count as durable). ABI 1.2 (only when the inner tier has them, with its
+ * HELIOS_TIER_CAP_OVERWRITE): prealloc and rename are durable on return; an OVERWRITE writer's
+ * write_at/append keep a copy of the bytes they replace until the next wsync of that file, and
+ * a crash writes those copies back (newest first) and cuts the file to its size at that wsync.
  *
  * Thread-safe like a tier: all members may be called concurrently. The wrapper's vtable has no
  * create (0A000), no start/stop and a no-op destroy: make it with helios_fault_tier_new and free
@@ -60,8 +65,9 @@ void helios_fault_tier_fail_all(helios_fault_tier_t *ft, int32_t code);
    as a crash or a full disk leaves a WAL tail). Off by default. */
 void helios_fault_tier_torn_appends(helios_fault_tier_t *ft, uint32_t on);
 
-/* Simulate a power loss: cut every APPEND file back to its durable size, discard every open
-   ATOMIC writer, and kill every open writer (its later calls fail with 58030; wclose still
+/* Simulate a power loss: cut every APPEND file back to its durable size, undo the unsynced
+   in-place writes of every OVERWRITE file, discard every open ATOMIC writer, and kill every
+   open writer (its later calls fail with 58030; wclose still
    frees it). Readers stay usable. Returns 0 or the inner tier's error. */
 int32_t helios_fault_tier_crash(helios_fault_tier_t *ft, helios_err_t *err);
 
