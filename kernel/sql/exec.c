@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "sql/vec.h"
 #include "txn/sqltxn.h"
 
 void rs_add(arena_t *a, rowset_t *rs, val_t *row)
@@ -51,8 +52,8 @@ int32_t exec_check_cancel(exec_ctx_t *cx)
     return 0;
 }
 
-static int32_t key_from_exprs(exec_ctx_t *cx, table_t *t, uint32_t n, expr_t **ex,
-                              const uint32_t *cols, const uint8_t *desc, sbuf_t *key, int *none)
+int32_t key_from_exprs(exec_ctx_t *cx, table_t *t, uint32_t n, expr_t **ex, const uint32_t *cols,
+                       const uint8_t *desc, sbuf_t *key, int *none)
 {
     *none = 0;
     for (uint32_t k = 0; k < n; k++) {
@@ -685,6 +686,72 @@ typedef struct aggrun {
     uint64_t spilled;
 } aggrun_t;
 
+/* the group of the keys in r->keys (hash h), or -1 */
+static int64_t agg_find(aggrun_t *r, uint64_t h)
+{
+    uint32_t ng = r->p->n_exprs;
+    int64_t gi = r->head[h & (r->hcap - 1)];
+    while (gi >= 0) {
+        grp_t *x = &r->g[gi];
+        int eq = x->h == h;
+        for (uint32_t k = 0; eq && k < ng; k++) {
+            if (val_cmp_sort(&x->row[k], &r->keys[k]) != 0) eq = 0;
+        }
+        if (eq) break;
+        gi = x->next;
+    }
+    return gi;
+}
+
+/* a new group for the keys in r->keys (hash h) */
+static int32_t agg_new_group(exec_ctx_t *cx, aggrun_t *r, uint64_t h, int64_t *out)
+{
+    plan_t *p = r->p;
+    uint32_t ng = p->n_exprs, na = p->n_aggs;
+    arena_t *pa = &r->gar; /* see agg_step */
+    if (r->n_g == r->cap) {
+        grp_t *ng2 = realloc(r->g, sizeof(grp_t) * r->cap * 2);
+        if (ng2 == NULL) return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        r->g = ng2;
+        r->cap *= 2;
+    }
+    if (r->n_g * 2 > r->hcap) {
+        uint32_t nh = r->hcap * 4;
+        int64_t *h2 = malloc(sizeof(int64_t) * nh);
+        if (h2 == NULL) return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        for (uint32_t b = 0; b < nh; b++) h2[b] = -1;
+        for (size_t j = 0; j < r->n_g; j++) {
+            uint32_t b = (uint32_t)r->g[j].h & (nh - 1);
+            r->g[j].next = h2[b];
+            h2[b] = (int64_t)j;
+        }
+        free(r->head);
+        r->head = h2;
+        r->hcap = nh;
+    }
+    grp_t *x = &r->g[r->n_g];
+    x->row = row_new(pa, p->width);
+    memcpy(x->row, row_deep_copy(pa, r->keys, ng), sizeof(val_t) * ng);
+    x->st = ar_zalloc(pa, sizeof(aggst_t) * (na + 1));
+    x->h = h;
+    uint32_t b = (uint32_t)h & (r->hcap - 1);
+    x->next = r->head[b];
+    r->head[b] = (int64_t)r->n_g;
+    *out = (int64_t)r->n_g++;
+    return 0;
+}
+
+/* a row of a new group once the table is full: it waits in a partition file */
+static int32_t agg_spill_row(exec_ctx_t *cx, aggrun_t *r, uint64_t h, val_t *in)
+{
+    int32_t rc;
+    uint32_t pi = (uint32_t)(h >> (61 - 3 * (r->level % 20))) & 7;
+    if (r->part[pi] == NULL && (rc = spill_file_open(cx, &r->part[pi])) != 0) return rc;
+    if (row_write(r->part[pi], in, r->p->l->width, &r->spilled) != 0) return io_err(cx, "write");
+    if ((r->n_in++ & 1023) == 0) return exec_check_cancel(cx);
+    return 0;
+}
+
 /* one input row into its group */
 static int32_t agg_row(exec_ctx_t *cx, row_sink_t *sk, val_t *in)
 {
@@ -699,56 +766,9 @@ static int32_t agg_row(exec_ctx_t *cx, row_sink_t *sk, val_t *in)
         if ((rc = eval(cx, p->exprs[k], &keys[k])) != 0) return rc;
         h = h * 31 + val_hash(&keys[k]);
     }
-    int64_t gi = r->head[h & (r->hcap - 1)];
-    while (gi >= 0) {
-        grp_t *x = &r->g[gi];
-        int eq = x->h == h;
-        for (uint32_t k = 0; eq && k < ng; k++) {
-            if (val_cmp_sort(&x->row[k], &keys[k]) != 0) eq = 0;
-        }
-        if (eq) break;
-        gi = x->next;
-    }
-    if (gi < 0 && r->spilling) {
-        /* a new group once the table is full: the row waits in a partition file */
-        uint32_t pi = (uint32_t)(h >> (61 - 3 * (r->level % 20))) & 7;
-        if (r->part[pi] == NULL && (rc = spill_file_open(cx, &r->part[pi])) != 0) return rc;
-        if (row_write(r->part[pi], in, p->l->width, &r->spilled) != 0) return io_err(cx, "write");
-        if ((r->n_in++ & 1023) == 0) return exec_check_cancel(cx);
-        return 0;
-    }
-    if (gi < 0) {
-        arena_t *pa = &r->gar; /* see agg_step */
-        if (r->n_g == r->cap) {
-            grp_t *ng2 = realloc(r->g, sizeof(grp_t) * r->cap * 2);
-            if (ng2 == NULL) return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
-            r->g = ng2;
-            r->cap *= 2;
-        }
-        if (r->n_g * 2 > r->hcap) {
-            uint32_t nh = r->hcap * 4;
-            int64_t *h2 = malloc(sizeof(int64_t) * nh);
-            if (h2 == NULL) return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
-            for (uint32_t b = 0; b < nh; b++) h2[b] = -1;
-            for (size_t j = 0; j < r->n_g; j++) {
-                uint32_t b = (uint32_t)r->g[j].h & (nh - 1);
-                r->g[j].next = h2[b];
-                h2[b] = (int64_t)j;
-            }
-            free(r->head);
-            r->head = h2;
-            r->hcap = nh;
-        }
-        grp_t *x = &r->g[r->n_g];
-        x->row = row_new(pa, p->width);
-        memcpy(x->row, row_deep_copy(pa, keys, ng), sizeof(val_t) * ng);
-        x->st = ar_zalloc(pa, sizeof(aggst_t) * (na + 1));
-        x->h = h;
-        uint32_t b = (uint32_t)h & (r->hcap - 1);
-        x->next = r->head[b];
-        r->head[b] = (int64_t)r->n_g;
-        gi = (int64_t)r->n_g++;
-    }
+    int64_t gi = agg_find(r, h);
+    if (gi < 0 && r->spilling) return agg_spill_row(cx, r, h, in);
+    if (gi < 0 && (rc = agg_new_group(cx, r, h, &gi)) != 0) return rc;
     arena_t *saved_state = cx->state_ar;
     cx->state_ar = &r->gar;
     rc = 0;
@@ -758,6 +778,202 @@ static int32_t agg_row(exec_ctx_t *cx, row_sink_t *sk, val_t *in)
     if (ng > 0 && (r->n_in & 63) == 0 && ar_used(&r->gar) > r->budget) r->spilling = 1;
     if ((r->n_in++ & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) return rc;
     return 0;
+}
+
+/* the vectorized form of agg_row over a batch (exec_vec.c): keys and the arguments of count,
+   sum, avg, stddev/variance, min and max over int64/double vectors evaluated per batch and
+   folded in tight loops; other aggregates through agg_step per row */
+static int agg_vec_kind(const agg_def_t *ag, const vec_t *v)
+{
+    if (ag->fn == AGG_COUNT_STAR || ag->fn == AGG_COUNT) return 1;
+    int ints = v->kind == VEC_I64 && val_is_int(v->t);
+    int flts = v->kind == VEC_F64 && (v->t == HELIOS_OID_FLOAT4 || v->t == HELIOS_OID_FLOAT8);
+    switch (ag->fn) {
+    case AGG_SUM: case AGG_AVG: case AGG_STDDEV: case AGG_VARIANCE: case AGG_STDDEV_POP:
+    case AGG_VAR_POP:
+        return ints || flts;
+    case AGG_MIN: case AGG_MAX:
+        return v->kind == VEC_I64 || flts;
+    default:
+        return 0;
+    }
+}
+
+/* sum / avg / stddev / variance of one group (no GROUP BY): accumulators in registers */
+static void agg_vec_sum1(aggst_t *s, const vec_t *v, const uint16_t *sel, uint32_t n)
+{
+    int64_t cnt = 0;
+    double fsum = s->fsum, fsq = s->fsq; /* the row path's order of float additions */
+    uint32_t st = v->is_const ? 0 : 1;
+    int nulls = !v->all_valid;
+    if (v->kind == VEC_F64) {
+        const double *x = v->f;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = sel != NULL ? sel[k] : k;
+            if (nulls && vec_null(v, i)) continue;
+            double f = x[i * st];
+            cnt++;
+            fsum += f;
+            fsq += f * f;
+        }
+    } else {
+        const int64_t *x = v->i;
+        __int128 isum = 0;
+        int ovf = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = sel != NULL ? sel[k] : k;
+            if (nulls && vec_null(v, i)) continue;
+            int64_t y = x[i * st];
+            double d = (double)y;
+            cnt++;
+            fsum += d;
+            fsq += d * d;
+            ovf |= __builtin_add_overflow(isum, (__int128)y, &isum);
+        }
+        if (s->scale > 0 && num_rescale(&isum, 0, s->scale) != 0) ovf = 1;
+        if (__builtin_add_overflow(s->isum, isum, &s->isum)) ovf = 1;
+        if (ovf) s->ovf = 1;
+    }
+    s->count += cnt;
+    s->fsum = fsum;
+    s->fsq = fsq;
+}
+
+static void agg_vec_fold(agg_def_t *ag, const vec_t *v, grp_t *g, uint32_t a, const int64_t *gidx,
+                         const uint16_t *sel, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = sel != NULL ? sel[k] : k;
+        if (gidx[i] < 0) continue;
+        aggst_t *s = &g[gidx[i]].st[a];
+        if (ag->fn == AGG_COUNT_STAR) {
+            s->count++;
+            continue;
+        }
+        if (vec_null(v, i)) continue;
+        uint32_t j = v->is_const ? 0 : i;
+        s->count++;
+        switch (ag->fn) {
+        case AGG_COUNT:
+            break;
+        case AGG_MIN:
+        case AGG_MAX: {
+            val_t x;
+            memset(&x, 0, sizeof x);
+            x.t = v->t;
+            int c;
+            if (v->kind == VEC_I64) {
+                x.i = v->i[j];
+                c = !s->have ? -1 : s->best.t == x.t ? (x.i < s->best.i ? -1 : x.i > s->best.i)
+                                                      : val_cmp(&x, &s->best);
+            } else {
+                x.f = v->f[j];
+                c = !s->have ? -1 : val_cmp(&x, &s->best);
+            }
+            if (!s->have || (ag->fn == AGG_MIN ? c < 0 : c > 0)) {
+                s->best = x;
+                s->have = 1;
+            }
+            break;
+        }
+        default:
+            if (v->kind == VEC_F64) {
+                double f = v->f[j];
+                s->fsum += f;
+                s->fsq += f * f;
+            } else {
+                __int128 x = v->i[j];
+                double d = (double)v->i[j];
+                s->fsum += d;
+                s->fsq += d * d;
+                if (s->scale > 0 && num_rescale(&x, 0, s->scale) != 0) s->ovf = 1;
+                if (__builtin_add_overflow(s->isum, x, &s->isum)) s->ovf = 1;
+            }
+            break;
+        }
+    }
+}
+
+static int32_t agg_batch(exec_ctx_t *cx, batch_sink_t *sk, batch_t *b)
+{
+    aggrun_t *r = sk->arg;
+    plan_t *p = r->p;
+    uint32_t ng = p->n_exprs, na = p->n_aggs;
+    const uint16_t *sel = b->sel;
+    uint32_t n = sel != NULL ? b->n_sel : b->n;
+    int32_t rc;
+    b->depth = p->depth;
+    vec_t **kv = ar_alloc(b->ar, sizeof(vec_t *) * (ng + 1));
+    vec_t **av = ar_zalloc(b->ar, sizeof(vec_t *) * (na + 1));
+    uint8_t *fold = ar_zalloc(b->ar, na + 1); /* 1: folded from vectors, 0: agg_step per row */
+    for (uint32_t k = 0; k < ng; k++) {
+        if ((rc = eval_vec(cx, p->exprs[k], b, sel, n, &kv[k])) != 0) return rc;
+    }
+    int rowwise = 0;
+    for (uint32_t a = 0; a < na; a++) {
+        agg_def_t *ag = p->aggs[a];
+        if (!ag->distinct && ag->n_order == 0 && ag->filter == NULL) {
+            if (ag->fn != AGG_COUNT_STAR && (rc = eval_vec(cx, ag->arg, b, sel, n, &av[a])) != 0)
+                return rc;
+            fold[a] = (uint8_t)(ag->fn == AGG_COUNT_STAR || agg_vec_kind(ag, av[a]));
+        }
+        if (!fold[a]) rowwise = 1;
+    }
+    /* from here on groups change: an error is final */
+    sk->committed = 1;
+    int64_t *gidx = ar_alloc(b->ar, sizeof(int64_t) * (b->n ? b->n : 1));
+    if (ng == 0) {
+        int64_t gi = agg_find(r, 0x9e37);
+        if (gi < 0 && (rc = agg_new_group(cx, r, 0x9e37, &gi)) != 0) return rc;
+        for (uint32_t k = 0; k < n; k++) gidx[sel != NULL ? sel[k] : k] = gi;
+        r->n_in += n;
+    } else {
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = sel != NULL ? sel[k] : k;
+            uint64_t h = 0x9e37;
+            for (uint32_t j = 0; j < ng; j++) {
+                vec_get(kv[j], i, &r->keys[j]);
+                h = h * 31 + val_hash(&r->keys[j]);
+            }
+            int64_t gi = agg_find(r, h);
+            if (gi < 0 && r->spilling) {
+                gidx[i] = -1;
+                if ((rc = agg_spill_row(cx, r, h, batch_row(b, i))) != 0) return rc;
+                continue;
+            }
+            if (gi < 0 && (rc = agg_new_group(cx, r, h, &gi)) != 0) return rc;
+            gidx[i] = gi;
+            if ((r->n_in & 63) == 0 && ar_used(&r->gar) > r->budget) r->spilling = 1;
+            r->n_in++;
+        }
+    }
+    for (uint32_t a = 0; a < na; a++) {
+        if (!fold[a]) continue;
+        agg_def_t *ag = p->aggs[a];
+        if (ng == 0 && n > 0 && ag->fn != AGG_COUNT_STAR && ag->fn != AGG_COUNT &&
+            ag->fn != AGG_MIN && ag->fn != AGG_MAX) {
+            agg_vec_sum1(&r->g[gidx[sel != NULL ? sel[0] : 0]].st[a], av[a], sel, n);
+        } else if (ng == 0 && n > 0 && ag->fn == AGG_COUNT_STAR) {
+            r->g[gidx[sel != NULL ? sel[0] : 0]].st[a].count += n;
+        } else {
+            agg_vec_fold(ag, av[a], r->g, a, gidx, sel, n);
+        }
+    }
+    if (rowwise) {
+        arena_t *saved_state = cx->state_ar;
+        cx->state_ar = &r->gar;
+        for (uint32_t k = 0; k < n && rc == 0; k++) {
+            uint32_t i = sel != NULL ? sel[k] : k;
+            if (gidx[i] < 0) continue;
+            cx->rows[p->depth] = batch_row(b, i);
+            for (uint32_t a = 0; a < na && rc == 0; a++) {
+                if (!fold[a]) rc = agg_step(cx, p->aggs[a], &r->g[gidx[i]].st[a]);
+            }
+        }
+        cx->state_ar = saved_state;
+        if (rc != 0) return rc;
+    }
+    return exec_check_cancel(cx);
 }
 
 static int32_t agg_init(exec_ctx_t *cx, plan_t *p, aggrun_t *r, uint32_t level)
@@ -851,8 +1067,11 @@ static int32_t exec_agg(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     int32_t rc;
     aggrun_t r;
     if ((rc = agg_init(cx, p, &r, 0)) != 0) goto failed;
-    /* the input streams when it can (exec_spill.c), else is materialized first */
-    if ((rc = exec_stream_into(cx, p->l, &r.base)) == 1) {
+    /* the input arrives in column batches (exec_vec.c), streams row by row when it can
+       (exec_spill.c), else is materialized first */
+    batch_sink_t bs = {agg_batch, &r.base, &r, 0};
+    if ((rc = exec_vec_into(cx, p->l, p, &bs)) == 1 &&
+        (rc = exec_stream_into(cx, p->l, &r.base)) == 1) {
         rowset_t in = {0};
         if ((rc = exec_plan(cx, p->l, &in)) != 0) goto failed;
         for (size_t i = 0; i < in.n; i++) {
@@ -1092,6 +1311,7 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
 {
     int32_t rc;
     out->width = p->width;
+    if ((rc = exec_vec_plan(cx, p, out)) != 1) return rc; /* column batches (exec_vec.c) */
     if (p->kind == P_JOIN && p->nl) return exec_nl_join(cx, p, out); /* exec_nl.c */
     switch (p->kind) {
     case P_SCAN:

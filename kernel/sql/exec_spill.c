@@ -317,6 +317,8 @@ static int32_t top_fn(exec_ctx_t *cx, row_sink_t *sk, val_t *row)
 int32_t exec_stream_into(exec_ctx_t *cx, plan_t *p, row_sink_t *sink)
 {
     if (p == NULL || !can_stream(cx, p)) return 1;
+    int32_t vrc = exec_vec_stream(cx, p, sink); /* in column batches (exec_vec.c) */
+    if (vrc != 1) return vrc;
     top_sink_t t;
     memset(&t, 0, sizeof t);
     t.base.fn = top_fn;

@@ -874,4 +874,81 @@ void num_row_put(sbuf_t *b, const val_t *v);
 int num_row_get(const uint8_t *p, uint32_t l, val_t *v); /* 0, or -1 when corrupt */
 void num_key_encode(sbuf_t *b, const val_t *v);
 
+/* ---------- vectorized execution (exec_vec.c, expr_vec.c; batches in vec.h) ---------- */
+/* 1 unless the session turned it off (SET helios.vectorize = off) */
+int exec_vec_enabled(exec_ctx_t *cx);
+/* p -- a projection, filter, LIMIT or subquery wrapper over a table scan, possibly several --
+   run over column batches, its rows collected into out as exec_plan would. 1: p is not such
+   a plan or vectorizing is off (nothing run); else 0 or an error. */
+int32_t exec_vec_plan(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+/* exec_stream_into over column batches: p's rows pushed to sink; 1 when not vectorizable */
+int32_t exec_vec_stream(exec_ctx_t *cx, plan_t *p, row_sink_t *sink);
+/* the key of n expressions for columns cols of t (exec.c; scans' bounds); *none: a NULL */
+int32_t key_from_exprs(exec_ctx_t *cx, table_t *t, uint32_t n, expr_t **ex, const uint32_t *cols,
+                       const uint8_t *desc, sbuf_t *key, int *none);
+
+/* ---------- numeric beyond 128 bits (types_num.c) ----------
+ * A numeric val_t (t == HELIOS_OID_NUMERIC) has one of these forms, told by val_t.pad:
+ *   NUM_SMALL: the value is n / 10^scale (the __int128 fast path), 0 <= scale <= 38.
+ *   NUM_BIG: s points to len bytes "[-]digits" (ASCII, no leading zeros, not NUL-terminated
+ *       when read from a row), the unscaled integer; the value is that / 10^scale, 0 <= scale
+ *       <= NUM_MAX_DSCALE, at most NUM_MAX_INT_DIGITS digits before the point. Produced only
+ *       when the value does not fit NUM_SMALL; the bytes live in the value's arena (or the row),
+ *       so copies (row_deep_copy, spill files) treat a NUM_BIG numeric as a varlen value.
+ *   NUM_NAN, NUM_PINF, NUM_NINF: NaN, Infinity, -Infinity (n == 0, scale == 0).
+ * scale is PostgreSQL's display scale: 1.0 and 1.00 compare and hash equal. Every consumer of
+ * a numeric goes through the functions below (or checks pad == NUM_SMALL before using n). */
+#define NUM_SMALL 0u
+#define NUM_BIG 1u
+#define NUM_NAN 2u
+#define NUM_PINF 3u
+#define NUM_NINF 4u
+#define NUM_SMALL_MAX_SCALE 38
+#define NUM_MAX_DSCALE 16383
+#define NUM_MAX_INT_DIGITS 131072
+/* text input (PostgreSQL numeric_in: NaN, [+-]Infinity, [+-]inf, exponents); 22P02 / 22003 */
+int32_t num_parse(arena_t *a, const char *s, size_t n, val_t *out, helios_err_t *err);
+void num_out(const val_t *v, sbuf_t *sb); /* text output appended to sb */
+/* compare / hash numerics (integers accepted as scale-0 numerics); NaN above everything */
+int num_cmp(const val_t *a, const val_t *b);
+uint64_t num_hash(const val_t *v);
+/* numeric(p,s) typmod (PostgreSQL 15 encoding, negative s allowed): round, 22003 with DETAIL */
+int32_t num_typmod(arena_t *a, val_t *v, int32_t tm, helios_err_t *err);
+void num_from_int(int64_t i, val_t *out);
+int32_t num_from_float(arena_t *a, double d, int is4, val_t *out, helios_err_t *err);
+/* numeric -> int2/int4/int8 (t), rounded half away from zero; 22003 / 0A000 (NaN, inf) */
+int32_t num_to_int(const val_t *v, uint32_t t, int64_t *out, helios_err_t *err);
+/* numeric -> float4/float8 (t); 22003 when out of range */
+int32_t num_to_float(const val_t *v, uint32_t t, double *out, helios_err_t *err);
+double num_val_double(const val_t *v); /* nearest double, no error (NaN, +-inf for specials) */
+/* x op y for OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW with PostgreSQL's result scales;
+   x, y numeric or integer; out in arena a */
+int32_t num_binop(arena_t *a, uint32_t op, const val_t *x, const val_t *y, val_t *out,
+                  helios_err_t *err);
+int32_t num_neg(arena_t *a, const val_t *x, val_t *out);
+int32_t num_abs(arena_t *a, const val_t *x, val_t *out);
+/* round(x, places) / trunc(x, places) (places may be negative), ceil / floor, sign */
+int32_t num_round(arena_t *a, const val_t *x, int64_t places, int trunc_, val_t *out,
+                  helios_err_t *err);
+int32_t num_ceil_floor(arena_t *a, const val_t *x, int ceil_, val_t *out, helios_err_t *err);
+int32_t num_sign(const val_t *x, val_t *out);
+/* fn: sqrt, exp, ln, log (y == NULL: base 10; else log(x base, y)), log10, power, pow, div */
+int32_t num_math(arena_t *a, const char *fn, const val_t *x, const val_t *y, val_t *out,
+                 helios_err_t *err);
+/* exact sum accumulator for sum()/avg(): allocated in a (its GMP memory freed when a is reset
+   or freed; NULL when out of memory); result: sum when count <= 0, else sum / count */
+typedef struct num_acc num_acc_t;
+num_acc_t *num_acc_new(arena_t *a);
+void num_acc_add(num_acc_t *acc, const val_t *v);
+void num_acc_add_i128(num_acc_t *acc, __int128 n, int scale);
+int32_t num_acc_result(arena_t *a, num_acc_t *acc, int64_t count, val_t *out, helios_err_t *err);
+/* PostgreSQL's binary numeric (ndigits, weight, sign, dscale, base-10000 digits) */
+void num_send_text(const char *s, size_t n, sbuf_t *b); /* from the text form */
+int32_t num_recv(arena_t *a, const uint8_t *d, size_t n, val_t *out, helios_err_t *err);
+/* storage: the row value (4-byte length, then the form; small values keep the historical 17
+   bytes) and the order-preserving key (after the non-null tag; see types_num.c) */
+void num_row_put(sbuf_t *b, const val_t *v);
+int num_row_get(const uint8_t *p, uint32_t l, val_t *v); /* 0, or -1 when corrupt */
+void num_key_encode(sbuf_t *b, const val_t *v);
+
 #endif /* HELIOS_SQLINT_H */
