@@ -45,6 +45,9 @@ QUERIES = [
     ("3-table join, selective filter on regions (10k rows)",
      "SELECT c.name, o.id, o.amount FROM orders o JOIN customers c ON o.customer_id = c.id "
      "JOIN regions r ON c.region_id = r.id WHERE r.name = 'region 3'"),
+    ("the same join aggregated (10k rows joined, 1 row out: the join without the transfer)",
+     "SELECT count(*), sum(o.amount) FROM orders o JOIN customers c ON o.customer_id = c.id "
+     "JOIN regions r ON c.region_id = r.id WHERE r.name = 'region 3'"),
     ("3-table join, filter on one customer (100 rows)",
      "SELECT r.name, o.id, o.amount FROM orders o JOIN customers c ON o.customer_id = c.id "
      "JOIN regions r ON c.region_id = r.id WHERE c.name = 'customer 42'"),

@@ -325,6 +325,16 @@ int main(void)
         heliosdb_disconnect(s2);
     }
 
+    /* automatic ANALYZE: a table of 500+ rows gets statistics at its first plan, and again
+       once its row count moved by more than 10% */
+    CHECK(ex("CREATE TABLE auto_t (id int PRIMARY KEY, k int)") == 0, "auto_t");
+    CHECK(ex("INSERT INTO auto_t SELECT g, g % 25 FROM generate_series(1, 1000) g") == 0, "ins");
+    explain("SELECT * FROM auto_t WHERE k = 3", &r);
+    CHECK(strstr(r.text, "Seq Scan on auto_t  (rows=40)") != NULL, "auto analyze:\n%s", r.text);
+    CHECK(ex("INSERT INTO auto_t SELECT g, g % 100 FROM generate_series(1001, 3000) g") == 0, "ins");
+    explain("SELECT * FROM auto_t WHERE k = 3", &r);
+    CHECK(strstr(r.text, "Seq Scan on auto_t  (rows=30)") != NULL, "re-analyze:\n%s", r.text);
+
     /* errors */
     run("ANALYZE no_such_table", &r);
     CHECK(r.rc == HELIOS_ERR_UNDEFINED_TABLE, "analyze missing: %d", r.rc);
