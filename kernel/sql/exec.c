@@ -372,6 +372,7 @@ typedef struct aggst {
     __int128 isum;
     int16_t scale;
     num_acc_t *acc; /* numeric sum past the __int128 fast path (big values, NaN, overflow) */
+    num_acc_t *acc2; /* numeric stddev/variance: the sum of squares (acc: the sum) */
     double fsum, fsq;
     val_t best;
     int have;
@@ -461,6 +462,17 @@ static int32_t agg_step(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s)
             double d = v.t == HELIOS_OID_NUMERIC ? num_val_double(&v) : (double)v.i;
             s->fsum += d;
             s->fsq += d * d;
+            if (ag->type == HELIOS_OID_NUMERIC && ag->fn != AGG_SUM && ag->fn != AGG_AVG) {
+                /* stddev/variance over integers or numeric: exact sums (types_num.c) */
+                if (s->acc == NULL && ((s->acc = num_acc_new(pa)) == NULL ||
+                                       (s->acc2 = num_acc_new(pa)) == NULL)) {
+                    s->acc = NULL;
+                    return sql_err(cx->err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+                }
+                num_acc_add(s->acc, &v);
+                num_acc_add_sq(s->acc2, &v);
+                break;
+            }
             if (s->acc == NULL && (v.t != HELIOS_OID_NUMERIC || v.pad == NUM_SMALL)) {
                 __int128 x = v.t == HELIOS_OID_NUMERIC ? v.n : v.i, cur = s->isum;
                 int16_t sc = v.t == HELIOS_OID_NUMERIC ? v.scale : 0, cs = s->scale;
@@ -645,6 +657,10 @@ static int32_t agg_final(exec_ctx_t *cx, agg_def_t *ag, aggst_t *s, val_t *o)
     default: {
         int samp = ag->fn == AGG_STDDEV || ag->fn == AGG_VARIANCE;
         if (s->count == 0 || (samp && s->count < 2)) { o->null = 1; return 0; }
+        if (o->t == HELIOS_OID_NUMERIC && s->acc != NULL) {
+            return num_acc_stddev(cx->ar, s->acc, s->acc2, s->count, samp,
+                                  ag->fn == AGG_VARIANCE || ag->fn == AGG_VAR_POP, o, cx->err);
+        }
         double n = (double)s->count, mean = s->fsum / n;
         double var = (s->fsq - n * mean * mean) / (samp ? n - 1 : n);
         if (var < 0) var = 0;
@@ -789,9 +805,11 @@ static int agg_vec_kind(const agg_def_t *ag, const vec_t *v)
     int ints = v->kind == VEC_I64 && val_is_int(v->t);
     int flts = v->kind == VEC_F64 && (v->t == HELIOS_OID_FLOAT4 || v->t == HELIOS_OID_FLOAT8);
     switch (ag->fn) {
-    case AGG_SUM: case AGG_AVG: case AGG_STDDEV: case AGG_VARIANCE: case AGG_STDDEV_POP:
-    case AGG_VAR_POP:
+    case AGG_SUM: case AGG_AVG:
         return ints || flts;
+    case AGG_STDDEV: case AGG_VARIANCE: case AGG_STDDEV_POP: case AGG_VAR_POP:
+        /* over integers the result is an exact numeric (types_num.c): per row, agg_step */
+        return flts;
     case AGG_MIN: case AGG_MAX:
         return v->kind == VEC_I64 || flts;
     default:

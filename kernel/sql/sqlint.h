@@ -878,6 +878,11 @@ num_acc_t *num_acc_new(arena_t *a);
 void num_acc_add(num_acc_t *acc, const val_t *v);
 void num_acc_add_i128(num_acc_t *acc, __int128 n, int scale);
 int32_t num_acc_result(arena_t *a, num_acc_t *acc, int64_t count, val_t *out, helios_err_t *err);
+/* stddev/variance over numeric (PostgreSQL's numeric_stddev_internal): acc2 holds the sum of
+   squares (num_acc_add_sq); out NULL when n == 0 or (sample and n == 1) */
+void num_acc_add_sq(num_acc_t *acc2, const val_t *v);
+int32_t num_acc_stddev(arena_t *a, num_acc_t *acc, num_acc_t *acc2, int64_t n, int sample,
+                       int variance, val_t *out, helios_err_t *err);
 /* PostgreSQL's binary numeric (ndigits, weight, sign, dscale, base-10000 digits) */
 void num_send_text(const char *s, size_t n, sbuf_t *b); /* from the text form */
 int32_t num_recv(arena_t *a, const uint8_t *d, size_t n, val_t *out, helios_err_t *err);

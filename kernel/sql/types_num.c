@@ -681,7 +681,7 @@ int num_scale_of(const val_t *v)
 }
 
 /* PostgreSQL's select_div_scale */
-static int div_scale(const val_t *x, const val_t *y)
+int num_div_scale(const val_t *x, const val_t *y)
 {
     ndv_t a, b;
     b10k_t wa, wb;
@@ -825,7 +825,7 @@ int32_t num_binop(arena_t *a, uint32_t op, const val_t *x, const val_t *y, val_t
     if (op == OP_DIV) {
         if (num_sign_of(y) == 0)
             return num_div0(err);
-        return num_div_at(a, x, y, div_scale(x, y), 0, o, err);
+        return num_div_at(a, x, y, num_div_scale(x, y), 0, o, err);
     }
     mpz_t X, Y;
     mpz_init(X);
@@ -1020,6 +1020,74 @@ void num_acc_add(num_acc_t *s, const val_t *v)
     }
     mpz_add(s->z, s->z, z);
     mpz_clear(z);
+}
+
+void num_acc_add_sq(num_acc_t *s, const val_t *v)
+{
+    if (num_is_special(v)) {
+        num_acc_add(s, v);
+        return;
+    }
+    mpz_t z;
+    mpz_init(z);
+    int sc = num_z_of(z, v);
+    mpz_mul(z, z, z);
+    sc *= 2;
+    if (sc > s->scale) {
+        num_z_mul_p10(s->z, (unsigned long)(sc - s->scale));
+        s->scale = sc;
+    } else if (sc < s->scale) {
+        num_z_mul_p10(z, (unsigned long)(s->scale - sc));
+    }
+    mpz_add(s->z, s->z, z);
+    mpz_clear(z);
+}
+
+/* PostgreSQL's numeric_stddev_internal: (N * sum(x^2) - sum(x)^2) / (N * (N - 1)) (N * N for
+   the population forms) at select_div_scale's scale, exact up to that rounding; the square root
+   at the same scale */
+int32_t num_acc_stddev(arena_t *a, num_acc_t *sx, num_acc_t *sx2, int64_t n, int sample,
+                       int variance, val_t *o, helios_err_t *err)
+{
+    if (n == 0 || (sample && n <= 1)) {
+        memset(o, 0, sizeof *o);
+        o->t = HELIOS_OID_NUMERIC;
+        o->null = 1;
+        return 0;
+    }
+    if (sx->nan > 0 || sx->pinf > 0 || sx->ninf > 0) {
+        num_set_special(o, NUM_NAN);
+        return 0;
+    }
+    mpz_t num, t;
+    mpz_init(num);
+    mpz_init(t);
+    /* sum(x)^2 at scale 2 s; N * sum(x^2) at the scale of sum(x^2) (2 s as well) */
+    long s2 = 2L * sx->scale;
+    mpz_mul(t, sx->z, sx->z);
+    mpz_mul_si(num, sx2->z, (long)n);
+    if (sx2->scale < s2) num_z_mul_p10(num, (unsigned long)(s2 - sx2->scale));
+    else if (sx2->scale > s2) num_z_mul_p10(t, (unsigned long)(sx2->scale - s2));
+    long sc = s2 > sx2->scale ? s2 : sx2->scale;
+    mpz_sub(num, num, t);
+    int32_t rc = 0;
+    if (mpz_sgn(num) <= 0) {
+        num_set_small(o, 0, 0);
+        goto done;
+    }
+    val_t vn, vd, q;
+    if ((rc = num_make(a, num, sc, &vn, err)) != 0) goto done;
+    mpz_set_si(t, (long)n);
+    mpz_mul_si(t, t, sample ? (long)n - 1 : (long)n);
+    if ((rc = num_make(a, t, 0, &vd, err)) != 0) goto done;
+    int rscale = num_div_scale(&vn, &vd);
+    if ((rc = num_div_at(a, &vn, &vd, rscale, 0, &q, err)) != 0) goto done;
+    if (variance) *o = q;
+    else rc = num_sqrt_at(a, &q, rscale, o, err);
+done:
+    mpz_clear(num);
+    mpz_clear(t);
+    return rc;
 }
 
 int32_t num_acc_result(arena_t *a, num_acc_t *s, int64_t count, val_t *o, helios_err_t *err)

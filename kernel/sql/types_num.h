@@ -51,4 +51,9 @@ int32_t num_div_at(arena_t *a, const val_t *x, const val_t *y, int rscale, int t
 /* an arithmetic operator when an operand is NaN or +/-Infinity, as PostgreSQL 15 */
 int32_t num_special_binop(uint32_t op, const val_t *x, const val_t *y, val_t *o, helios_err_t *err);
 
+/* sqrt(x) rounded at rscale (x finite, >= 0) */
+int32_t num_sqrt_at(arena_t *a, const val_t *x, int rscale, val_t *o, helios_err_t *err);
+/* PostgreSQL's select_div_scale for x / y */
+int num_div_scale(const val_t *x, const val_t *y);
+
 #endif /* HELIOS_TYPES_NUM_H */

@@ -118,11 +118,21 @@ static int32_t num_sqrt(arena_t *a, const val_t *x, val_t *o, helios_err_t *err)
     long r = NUM_MIN_SIG - sweight;
     if (r < d.scale)
         r = d.scale;
-    int rscale = clamp_rscale(r);
+    return num_sqrt_at(a, x, clamp_rscale(r), o, err);
+}
+
+int32_t num_sqrt_at(arena_t *a, const val_t *x, int rscale, val_t *o, helios_err_t *err)
+{
     mpz_t z;
     mpz_init(z);
     int sc = num_z_of(z, x);
-    num_z_mul_p10(z, (unsigned long)(2L * (rscale + 1) - sc));
+    /* floor(sqrt(x * 10^(2 rscale + 2))); floor(sqrt(floor(y))) == floor(sqrt(y)) */
+    long e = 2L * (rscale + 1) - sc;
+    if (e >= 0) {
+        num_z_mul_p10(z, (unsigned long)e);
+    } else {
+        num_z_round_p10(z, (unsigned long)-e, 1);
+    }
     mpz_sqrt(z, z);
     num_z_round_p10(z, 1, 0);
     int32_t rc = num_make(a, z, rscale, o, err);

@@ -143,6 +143,20 @@ def statements():
     s.append("SELECT sum(x), avg(x) FROM (VALUES (99999999999999999999999999999999999999::numeric), "
              "(99999999999999999999999999999999999999::numeric), (1)) v(x)")
     s.append("SELECT sum(x) FROM (VALUES (1::numeric), ('Infinity'), ('-Infinity')) v(x)")
+    # stddev / variance (exact, PostgreSQL's numeric_stddev_internal)
+    s.append("SELECT stddev(w), variance(w), stddev_pop(w), var_pop(w) FROM nk WHERE w < 1e40")
+    s.append("SELECT stddev(w), variance(w) FROM nk WHERE w < 1e40 AND w > -1e40")
+    s.append("SELECT stddev(v), var_samp(v), stddev_samp(v) FROM nk")
+    s.append("SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM "
+             "(VALUES (1.5), (2.5), (10)) v(x)")
+    s.append("SELECT stddev(x), variance(x) FROM (VALUES (1e30), (2e30)) v(x)")
+    s.append("SELECT stddev(x), variance(x) FROM (VALUES (1.123456789012345678901234567890), "
+             "(2e-10), (3)) v(x)")
+    s.append("SELECT stddev(x), variance(x), stddev_pop(x) FROM (VALUES (1.0)) v(x)")
+    s.append("SELECT stddev(x), var_pop(x) FROM (VALUES (1.5::numeric), ('NaN')) v(x)")
+    s.append("SELECT stddev(g), variance(g::int8), var_pop(g::int2) FROM generate_series(1, 1000) g")
+    s.append("SELECT stddev(g::numeric * 1e40), variance(g % 7) FROM generate_series(1, 1000) g")
+    s.append("SELECT sqrt(('0.' || repeat('1', 16383))::numeric) = sqrt(1::numeric / 9)")
     # huge inputs: clean errors or exact results, never a blow-up
     s.append("SELECT length(('1' || repeat('0', 131071))::numeric::text)")
     s.append("SELECT ('1' || repeat('0', 131072))::numeric")
