@@ -54,6 +54,18 @@ static void rh_grow(arena_t *a, rowset_hash_t *h)
     h->cap = nc;
 }
 
+static int rh_seen(const rowset_hash_t *h, const val_t *r)
+{
+    if (h->cap == 0) return 0;
+    uint64_t hv = row_hash(r, h->w);
+    size_t b = hv & (h->cap - 1);
+    while (h->slots[b] != NULL) {
+        if (h->hashes[b] == hv && row_same(h->slots[b], r, h->w)) return 1;
+        b = (b + 1) & (h->cap - 1);
+    }
+    return 0;
+}
+
 /* 1 when r was not there (it is added), 0 when it was */
 static int rh_add(arena_t *a, rowset_hash_t *h, val_t *r)
 {
@@ -86,20 +98,36 @@ int32_t exec_recursive(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         rs_add(cx->ar, work, first.rows[i]);
     }
     rowset_t *saved = p->wt_rows;
+    /* each iteration runs in a scratch arena (its hash tables, scans and intermediate rows
+       are garbage once it is done); the rows it adds are copied out. Uncorrelated subquery
+       results go to the statement arena (keep_ar, as when streaming: see exec_subq). */
+    arena_t scratch = {0}, *main_ar = cx->ar, *saved_keep = cx->keep_ar;
+    scratch.limit = main_ar->limit;
     while (work->n > 0 && out->n < max) {
         if ((rc = exec_check_cancel(cx)) != 0) break;
         rowset_t next = {0};
         p->wt_rows = work;
+        cx->ar = &scratch;
+        cx->keep_ar = saved_keep != NULL ? saved_keep : main_ar;
         rc = exec_plan(cx, p->r, &next);
+        if (rc == 0) rc = exec_check_cancel(cx);
+        cx->ar = main_ar;
+        cx->keep_ar = saved_keep;
         if (rc != 0) break;
         work = ar_zalloc(cx->ar, sizeof *work);
         work->width = p->width;
         for (size_t i = 0; i < next.n && out->n < max; i++) {
-            if (!p->all && !rh_add(cx->ar, &seen, next.rows[i])) continue;
-            rs_add(cx->ar, out, next.rows[i]);
-            rs_add(cx->ar, work, next.rows[i]);
+            if (!p->all && rh_seen(&seen, next.rows[i])) continue;
+            val_t *row = row_deep_copy(cx->ar, next.rows[i], p->width);
+            if (!p->all) rh_add(cx->ar, &seen, row);
+            rs_add(cx->ar, out, row);
+            rs_add(cx->ar, work, row);
         }
+        ar_reset(&scratch);
     }
+    cx->ar = main_ar;
+    cx->keep_ar = saved_keep;
+    ar_free(&scratch);
     p->wt_rows = saved;
     if (rc == 0) rc = exec_check_cancel(cx);
     return rc;
@@ -123,28 +151,48 @@ int32_t exec_lateral(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     if (rc != 0) return rc;
     uint32_t d = p->depth, w = p->width;
     out->width = w;
+    /* each run of r in a scratch arena (see exec_recursive); the rows kept are copied out */
+    arena_t scratch = {0}, *main_ar = cx->ar, *saved_keep = cx->keep_ar;
+    scratch.limit = main_ar->limit;
     for (size_t li = 0; li < l.n; li++) {
         val_t *lrow = l.rows[li];
         rowset_t r = {0};
         cx->rows[d] = lrow;
-        if ((rc = exec_plan(cx, p->r, &r)) != 0) return rc;
+        ar_reset(&scratch);
+        cx->ar = &scratch;
+        cx->keep_ar = saved_keep != NULL ? saved_keep : main_ar;
+        rc = exec_plan(cx, p->r, &r);
+        if (rc == 0) rc = exec_check_cancel(cx);
+        cx->ar = main_ar;
+        cx->keep_ar = saved_keep;
+        if (rc != 0) goto failed;
         int matched = 0;
         for (size_t ri = 0; ri < r.n; ri++) {
-            val_t *row = ar_alloc(cx->ar, sizeof(val_t) * (w ? w : 1));
+            val_t *row = ar_alloc(&scratch, sizeof(val_t) * (w ? w : 1));
             memcpy(row, lrow, sizeof(val_t) * w);
             for (uint32_t s = 0; s < p->n_rslots; s++) row[p->rslots[s]] = r.rows[ri][p->rslots[s]];
             cx->rows[d] = row;
+            cx->ar = &scratch; /* what the conditions allocate */
             int pass = 1;
             for (uint32_t k = 0; k < p->n_keys && pass; k++) {
                 val_t a, b;
-                if ((rc = eval(cx, p->lkeys[k], &a)) != 0) return rc;
-                if ((rc = eval(cx, p->rkeys[k], &b)) != 0) return rc;
+                if ((rc = eval(cx, p->lkeys[k], &a)) != 0) goto failed;
+                if ((rc = eval(cx, p->rkeys[k], &b)) != 0) goto failed;
                 pass = !a.null && !b.null && val_cmp(&a, &b) == 0;
             }
-            if (pass && p->filter != NULL && (rc = eval_bool(cx, p->filter, &pass)) != 0) return rc;
+            if (pass && p->filter != NULL && (rc = eval_bool(cx, p->filter, &pass)) != 0) {
+                goto failed;
+            }
+            cx->ar = main_ar;
             if (!pass) continue;
             matched = 1;
-            rs_add(cx->ar, out, row);
+            /* the right side's values live in the scratch arena: copied out */
+            val_t *kept = ar_alloc(cx->ar, sizeof(val_t) * (w ? w : 1));
+            memcpy(kept, row, sizeof(val_t) * w);
+            for (uint32_t s = 0; s < p->n_rslots; s++) {
+                kept[p->rslots[s]] = *row_deep_copy(cx->ar, &row[p->rslots[s]], 1);
+            }
+            rs_add(cx->ar, out, kept);
         }
         if (!matched && p->jtype == 2) {
             val_t *row = ar_alloc(cx->ar, sizeof(val_t) * (w ? w : 1));
@@ -155,7 +203,11 @@ int32_t exec_lateral(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             }
             rs_add(cx->ar, out, row);
         }
-        if ((li & 255) == 255 && (rc = exec_check_cancel(cx)) != 0) return rc;
+        if ((li & 255) == 255 && (rc = exec_check_cancel(cx)) != 0) goto failed;
     }
-    return 0;
+failed:
+    cx->ar = main_ar;
+    cx->keep_ar = saved_keep;
+    ar_free(&scratch);
+    return rc;
 }

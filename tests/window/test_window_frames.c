@@ -255,8 +255,25 @@ static void runaway_check(helios_session_t *s)
     CHECK(rc == HELIOS_ERR_QUERY_CANCELED || rc == HELIOS_ERR_OUT_OF_MEMORY,
           "endless recursion at statement_timeout 300ms: %d %s", rc, err.message);
     CHECK(heliosdb_exec(s, "RESET statement_timeout", &err) == 0, "%s", err.message);
-    CHECK(heliosdb_exec(s, "RESET work_mem", &err) == 0, "%s", err.message);
+    /* 1500 iterations each scanning and hashing a 1500-row table: their scratch memory is
+       dropped after each iteration, so 4MB is plenty (kept, it would need ~200MB) */
+    CHECK(heliosdb_exec(s, "CREATE TABLE chain (src int, dst int)", &err) == 0, "%s",
+          err.message);
+    CHECK(heliosdb_exec(s, "INSERT INTO chain SELECT i, i + 1 FROM generate_series(1, 1500) i",
+                        &err) == 0, "%s", err.message);
+    CHECK(heliosdb_exec(s, "SET work_mem = '4MB'", &err) == 0, "%s", err.message);
     heliosdb_stmt_t *st;
+    if (heliosdb_prepare(s, "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT c.dst FROM chain c "
+                            "JOIN r ON c.src = r.n) SELECT count(*), max(n) FROM r", &st, &err) == 0) {
+        rc = heliosdb_step(st, &err);
+        CHECK(rc == HELIOSDB_ROW && heliosdb_column_int64(st, 0) == 1501 &&
+              heliosdb_column_int64(st, 1) == 1501, "long recursion at 4MB: %d %s", rc,
+              err.message);
+        heliosdb_finalize(st);
+    } else {
+        CHECK(0, "%s", err.message);
+    }
+    CHECK(heliosdb_exec(s, "RESET work_mem", &err) == 0, "%s", err.message);
     const char *limited = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
                           "SELECT n FROM r LIMIT 3 OFFSET 1000";
     if (heliosdb_prepare(s, limited, &st, &err) != 0) {
