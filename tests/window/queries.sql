@@ -206,3 +206,30 @@ SELECT e.id FROM emp e WHERE EXISTS (SELECT 1 FROM LATERAL (SELECT e.id AS z) q 
 SELECT e.id, s.x FROM emp e RIGHT JOIN LATERAL (SELECT e.id AS x) s ON true
 SELECT s.x FROM LATERAL (SELECT 1 AS x) s
 SELECT e.id, s.x FROM emp e, (SELECT e.id AS x) s
+-- in views, DML and nested queries (parameters: test_window_frames.c)
+CREATE VIEW ranked AS SELECT id, dept, salary, rank() OVER (PARTITION BY dept ORDER BY salary DESC NULLS LAST) AS r FROM emp
+SELECT id, r FROM ranked WHERE r <= 2 ORDER BY id
+SELECT dept, max(r) FROM ranked GROUP BY dept ORDER BY dept NULLS FIRST
+CREATE VIEW tree_paths AS WITH RECURSIVE p(id, path) AS (SELECT id, name FROM tree WHERE parent IS NULL UNION ALL SELECT t.id, p.path || '/' || t.name FROM tree t JOIN p ON t.parent = p.id) SELECT id, path FROM p
+SELECT id, path FROM tree_paths ORDER BY id
+CREATE TABLE emp_rank (id int PRIMARY KEY, r bigint, running bigint)
+INSERT INTO emp_rank SELECT id, rank() OVER (ORDER BY salary DESC NULLS LAST, id), sum(salary) OVER (ORDER BY id) FROM emp
+SELECT id, r, running FROM emp_rank ORDER BY id
+UPDATE emp_rank SET r = s.rn FROM (SELECT id, row_number() OVER (ORDER BY id DESC) AS rn FROM emp) s WHERE s.id = emp_rank.id AND emp_rank.id < 5 RETURNING emp_rank.id, emp_rank.r
+INSERT INTO emp_rank SELECT n + 100, n, n * 2 FROM (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 4) SELECT n FROM r) x
+SELECT id, r, running FROM emp_rank WHERE id > 100 ORDER BY id
+SELECT id FROM emp WHERE salary > (SELECT avg(salary) FROM (SELECT salary, row_number() OVER (ORDER BY salary) AS rn FROM emp e2 WHERE e2.dept = emp.dept) s WHERE rn > 1) ORDER BY id
+SELECT id, (SELECT count(*) FROM (SELECT rank() OVER (ORDER BY n) AS r FROM nums WHERE nums.g = emp.id % 4) s WHERE r <= emp.id) FROM emp ORDER BY id
+WITH w AS (SELECT id, ntile(4) OVER (ORDER BY id) AS q FROM emp) SELECT q, count(*), min(id) FROM w GROUP BY q ORDER BY q
+SELECT DISTINCT ON (dept) dept, id, rank() OVER (PARTITION BY dept ORDER BY id DESC) FROM emp ORDER BY dept NULLS FIRST, id
+SELECT id, sum(salary) OVER (ORDER BY id) AS s FROM emp UNION ALL SELECT n, sum(v) OVER (ORDER BY n) FROM nums WHERE n < 4 ORDER BY 1, 2
+SELECT e.id, x.c, x.r FROM emp e, LATERAL (SELECT count(*) AS c, max(n) AS r FROM nums WHERE g = e.id % 4 AND n < e.id * 3) x ORDER BY e.id
+SELECT e.id, x.n, x.rk FROM emp e, LATERAL (SELECT n, rank() OVER (ORDER BY v, n) AS rk FROM nums WHERE g = e.id % 4) x WHERE x.rk <= 2 ORDER BY e.id, x.n
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT r.n, x.m FROM r, LATERAL (SELECT max(id) AS m FROM emp WHERE id <= r.n * 4) x ORDER BY r.n
+SELECT e.id, g FROM emp e, generate_series(e.id, 1, -3) g WHERE e.id > 9 ORDER BY 1, 2
+SELECT e.id, s.total FROM emp e LEFT JOIN LATERAL (SELECT sum(salary) AS total FROM emp x WHERE x.dept = e.dept AND x.id <> e.id) s ON s.total > 100 ORDER BY e.id
+SELECT id, first_value(name) OVER (PARTITION BY dept ORDER BY id RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING), count(*) OVER (PARTITION BY dept ORDER BY id RANGE BETWEEN 2 PRECEDING AND 2 FOLLOWING) FROM emp ORDER BY id
+SELECT id, count(*) OVER (ORDER BY hired DESC RANGE BETWEEN '6 months' PRECEDING AND '1 year' FOLLOWING) FROM emp ORDER BY id
+SELECT n, sum(v) OVER (ORDER BY n::numeric RANGE BETWEEN 2.5 PRECEDING AND 0.5 FOLLOWING) FROM nums WHERE n < 12 ORDER BY n
+SELECT id, avg(f) OVER (ORDER BY f DESC NULLS FIRST RANGE BETWEEN 0.5 PRECEDING AND 1.5 FOLLOWING) FROM emp ORDER BY id
+SELECT g, v, n, percent_rank() OVER (PARTITION BY g ORDER BY v), cume_dist() OVER (PARTITION BY g ORDER BY v NULLS FIRST) FROM nums WHERE n < 15 ORDER BY n

@@ -290,6 +290,38 @@ static void runaway_check(helios_session_t *s)
     heliosdb_finalize(st);
 }
 
+/* $n parameters in frame offsets, lag offsets, recursion bounds and LATERAL arguments */
+static void params_check(helios_session_t *s)
+{
+    static const struct {
+        const char *sql;
+        int64_t arg, want;
+    } cases[] = {
+        {"SELECT sum(x) FROM (SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN $1 PRECEDING AND "
+         "CURRENT ROW) AS x FROM t WHERE id <= 10) s", 2, 3 + 6 + 9 + 12 + 15 + 18 + 21 + 24 + 27 + 1},
+        {"SELECT sum(x) FROM (SELECT lag(id, $1, 0) OVER (ORDER BY id) AS x FROM t WHERE id <= 10) s",
+         3, 1 + 2 + 3 + 4 + 5 + 6 + 7},
+        {"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < $1) "
+         "SELECT sum(n) FROM r", 100, 5050},
+        {"SELECT count(*) FROM t, generate_series(1, $1 + t.id % 2) g WHERE t.id <= 10", 2, 25},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        helios_err_t err = HELIOS_ERR_INIT;
+        heliosdb_stmt_t *st;
+        if (heliosdb_prepare(s, cases[i].sql, &st, &err) != 0) {
+            CHECK(0, "%s: %s", cases[i].sql, err.message);
+            continue;
+        }
+        CHECK(heliosdb_bind_int64(st, 1, cases[i].arg) == 0, "bind");
+        int32_t rc = heliosdb_step(st, &err);
+        int64_t got = rc == HELIOSDB_ROW ? heliosdb_column_int64(st, 0) : -1;
+        CHECK(got == cases[i].want, "%s with $1 = %lld: %lld, want %lld (%s)", cases[i].sql,
+              (long long)cases[i].arg, (long long)got, (long long)cases[i].want,
+              rc == HELIOSDB_ROW ? "" : err.message);
+        heliosdb_finalize(st);
+    }
+}
+
 int main(void)
 {
     char dir[64];
@@ -348,6 +380,7 @@ int main(void)
           err.message);
     CHECK(heliosdb_exec(s, "INSERT INTO big SELECT g, (g * 7919) % 1009 FROM "
                            "generate_series(1, 60000) g", &err) == 0, "%s", err.message);
+    params_check(s);
     spill_check(s);
     runaway_check(s);
     heliosdb_close(eng);
