@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "sql/tz.h"
 
 static void be16(sbuf_t *b, uint16_t x)
 {
@@ -128,6 +129,7 @@ static int32_t array_send(helios_session_t *s, const helios_value_t *v, sbuf_t *
 int32_t value_encode_impl(helios_session_t *s, const helios_value_t *v, uint32_t format,
                           uint8_t *buf, uint32_t cap, uint32_t *len)
 {
+    tz_set_current(s != NULL ? s->tz : NULL); /* timestamptz text in the session zone */
     sbuf_t b = {0};
     int32_t rc = 0;
     val_t x;

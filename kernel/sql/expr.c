@@ -185,7 +185,12 @@ static int32_t dt_arith(exec_ctx_t *cx, uint32_t op, uint32_t rt, const val_t *a
         int64_t ts = ta == 1186 ? (tb == 1082 ? b->i * 86400000000LL : b->i)
                                 : (ta == 1082 ? a->i * 86400000000LL : a->i);
         const helios_interval_t *iv = ta == 1186 ? ivl(a) : ivl(b);
-        o->i = ts_add_interval(ts, iv, sign);
+        if (rt == HELIOS_OID_TIMESTAMPTZ && ta != HELIOS_OID_DATE && tb != HELIOS_OID_DATE) {
+            /* months and days on the session zone's calendar (types_dt.c) */
+            o->i = dt_tstz_add_interval(ts, iv->months, iv->days, iv->us, sign);
+        } else {
+            o->i = ts_add_interval(ts, iv, sign);
+        }
         return 0;
     }
     if (rt == HELIOS_OID_INTERVAL) {

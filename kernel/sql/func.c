@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sql/sqlint.h"
+#include "sql/tz.h"
 #include "txn/sqltxn.h"
 
 #define RT_ARG0 0u
@@ -477,8 +478,12 @@ static int32_t f_now(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
 {
     const char *n = e->fn->name;
     int64_t now = cx->now_us;
-    if (strcmp(n, "current_date") == 0) o->i = now / 86400000000LL;
-    else if (strcmp(n, "current_time") == 0 || strcmp(n, "localtime") == 0) o->i = now % 86400000000LL;
+    /* the date, time of day and local timestamp are the session time zone's */
+    int64_t local = dt_tstz_to_local(now);
+    int64_t ld = local / 86400000000LL - (local % 86400000000LL < 0);
+    if (strcmp(n, "current_date") == 0) o->i = ld;
+    else if (strcmp(n, "current_time") == 0 || strcmp(n, "localtime") == 0) o->i = local - ld * 86400000000LL;
+    else if (strcmp(n, "localtimestamp") == 0) o->i = local;
     else if (strcmp(n, "clock_timestamp") == 0) o->i = dt_now_us();
     else o->i = now;
     return 0;
@@ -546,6 +551,15 @@ static int32_t f_date_part(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         else goto bad;
     } else if (a[1].t == HELIOS_OID_TIME) {
         if (field_of(a[1].i, 0, f, &r) != 0) goto bad;
+    } else if (a[1].t == HELIOS_OID_TIMESTAMPTZ) {
+        /* fields of the wall time in the session zone; the epoch and the zone's offset
+           (seconds east) are not local */
+        int32_t off = dt_tstz_offset(tz_current(), a[1].i);
+        if (strcmp(f, "timezone") == 0) r = off;
+        else if (strcmp(f, "timezone_hour") == 0) r = off / 3600;
+        else if (strcmp(f, "timezone_minute") == 0) r = off / 60 % 60;
+        else if (strcmp(f, "epoch") == 0) field_of(a[1].i, 0, f, &r);
+        else if (field_of(a[1].i + (int64_t)off * 1000000, 0, f, &r) != 0) goto bad;
     } else if (field_of(a[1].i, a[1].t == HELIOS_OID_DATE, f, &r) != 0) {
         goto bad;
     }
@@ -567,6 +581,18 @@ static int32_t f_date_trunc(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     uint32_t n;
     const char *f = txt(cx, &a[0], &n);
     int64_t us = a[1].t == HELIOS_OID_DATE ? a[1].i * 86400000000LL : a[1].i;
+    /* timestamptz: truncate the wall time in the session zone (or the third argument's) */
+    const helios_tz_t *zone = tz_current();
+    if (e->n_args == 3 && a[1].t == HELIOS_OID_TIMESTAMPTZ) {
+        uint32_t zn;
+        const char *zs = txt(cx, &a[2], &zn);
+        if (dt_zone_arg(zs, zn, &zone) != 0) {
+            return sql_err(cx->err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                           "time zone \"%.*s\" not recognized", (int)zn, zs);
+        }
+    }
+    int32_t off = a[1].t == HELIOS_OID_TIMESTAMPTZ ? dt_tstz_offset(zone, us) : 0;
+    us += (int64_t)off * 1000000;
     int64_t days = us / 86400000000LL, t = us % 86400000000LL;
     if (t < 0) { t += 86400000000LL; days--; }
     int y, m, d;
@@ -581,6 +607,67 @@ static int32_t f_date_trunc(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     else if (strncasecmp(f, "second", n) == 0) t -= t % 1000000LL;
     else return sql_err(cx->err, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "unit \"%.*s\" not recognized", (int)n, f);
     o->i = dt_date2j(y, m, d) * 86400000000LL + t;
+    if (a[1].t == HELIOS_OID_TIMESTAMPTZ) {
+        /* PostgreSQL redetermines the offset for units of a day or more, and keeps the
+           original one for hour and below (an ambiguous hour stays the one it was) */
+        int keep = strncasecmp(f, "hour", n) == 0 || strncasecmp(f, "minute", n) == 0 ||
+                   strncasecmp(f, "second", n) == 0;
+        if (!keep) o->i = dt_zone_from_local(zone, o->i);
+        else o->i -= (int64_t)off * 1000000;
+    }
+    return 0;
+}
+
+/* timezone(zone, ts): AT TIME ZONE. timestamptz -> the wall time in zone (timestamp);
+   timestamp -> the instant of that wall time in zone (timestamptz). The zone is text (an
+   abbreviation, a zone name or a POSIX string) or an interval (east of UTC). */
+static int32_t f_timezone(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
+{
+    const helios_tz_t *zone;
+    if (a[0].t == HELIOS_OID_INTERVAL) {
+        const helios_interval_t *iv = (const helios_interval_t *)a[0].s;
+        if (iv->months != 0 || iv->days != 0) {
+            sbuf_t sb = {0};
+            dt_format_interval(iv->us, iv->days, iv->months, &sb);
+            int32_t rc = sql_err(cx->err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                                 "interval time zone \"%s\" must not include months or days",
+                                 sb.d != NULL ? sb.d : "");
+            sb_free(&sb);
+            return rc;
+        }
+        zone = tz_fixed((int32_t)(iv->us / 1000000));
+        if (zone == NULL) {
+            return sql_err(cx->err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                           "interval time zone must be less than a day");
+        }
+    } else {
+        uint32_t zn;
+        const char *zs = txt(cx, &a[0], &zn);
+        if (dt_zone_arg(zs, zn, &zone) != 0) {
+            return sql_err(cx->err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                           "time zone \"%.*s\" not recognized", (int)zn, zs);
+        }
+    }
+    int64_t ts = a[1].i;
+    uint32_t from = a[1].t;
+    if (from != HELIOS_OID_TIMESTAMP && from != HELIOS_OID_TIMESTAMPTZ &&
+        from != HELIOS_OID_DATE) {
+        /* an unknown literal: timestamptz, as PostgreSQL resolves it */
+        uint32_t n;
+        const char *s = txt(cx, &a[1], &n);
+        val_t v;
+        int32_t rc = val_from_text(cx->ar, HELIOS_OID_TIMESTAMPTZ, -1, s, n, &v, cx->err);
+        if (rc != 0) return rc;
+        ts = v.i;
+        from = HELIOS_OID_TIMESTAMPTZ;
+    }
+    if (from == HELIOS_OID_DATE) {
+        ts = dt_local_to_tstz(ts * 86400000000LL);
+        from = HELIOS_OID_TIMESTAMPTZ;
+    }
+    o->t = from == HELIOS_OID_TIMESTAMPTZ ? HELIOS_OID_TIMESTAMP : HELIOS_OID_TIMESTAMPTZ;
+    o->i = from == HELIOS_OID_TIMESTAMPTZ ? dt_zone_to_local(zone, ts)
+                                          : dt_zone_from_local(zone, ts);
     return 0;
 }
 
@@ -827,6 +914,8 @@ static int32_t f_to_char(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         return set_text(cx, o, s, n);
     }
     int64_t us = a[0].t == HELIOS_OID_DATE ? a[0].i * 86400000000LL : a[0].i;
+    int32_t off = a[0].t == HELIOS_OID_TIMESTAMPTZ ? dt_tstz_offset(tz_current(), us) : 0;
+    us += (int64_t)off * 1000000; /* timestamptz prints in the session zone */
     int64_t days = us / 86400000000LL, t = us % 86400000000LL;
     if (t < 0) { t += 86400000000LL; days--; }
     int y, m, d;
@@ -840,6 +929,13 @@ static int32_t f_to_char(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         else if (fn - i >= 2 && strncmp(f + i, "DD", 2) == 0) { sb_printf(&sb, "%02d", d); i += 2; }
         else if (fn - i >= 2 && strncmp(f + i, "MI", 2) == 0) { sb_printf(&sb, "%02d", (int)(t / 60000000 % 60)); i += 2; }
         else if (fn - i >= 2 && strncmp(f + i, "SS", 2) == 0) { sb_printf(&sb, "%02d", (int)(t / 1000000 % 60)); i += 2; }
+        else if (fn - i >= 2 && strncmp(f + i, "OF", 2) == 0) {
+            /* PostgreSQL's OF: +hh, or +hh:mm, seconds dropped */
+            int32_t ao = off < 0 ? -off : off;
+            sb_printf(&sb, "%c%02d", off < 0 ? '-' : '+', ao / 3600);
+            if (ao / 60 % 60 != 0) sb_printf(&sb, ":%02d", ao / 60 % 60);
+            i += 2;
+        }
         else sb_putc(&sb, f[i++]);
     }
     set_text(cx, o, sb.d, sb.len);
@@ -1282,7 +1378,8 @@ static const func_def_t funcs[] = {
     {"localtime", 0, 0, HELIOS_OID_TIME, 0, f_now},
     {"date_part", 2, 2, HELIOS_OID_FLOAT8, 1, f_date_part},
     {"extract", 2, 2, HELIOS_OID_NUMERIC, 1, f_date_part},
-    {"date_trunc", 2, 2, HELIOS_OID_TIMESTAMP, 1, f_date_trunc},
+    {"date_trunc", 2, 3, HELIOS_OID_TIMESTAMP, 1, f_date_trunc},
+    {"timezone", 2, 2, HELIOS_OID_TIMESTAMP, 1, f_timezone},
     {"age", 1, 2, HELIOS_OID_INTERVAL, 1, f_age},
     {"nextval", 1, 1, HELIOS_OID_INT8, 1, f_nextval},
     {"currval", 1, 1, HELIOS_OID_INT8, 1, f_nextval},
@@ -1367,8 +1464,12 @@ uint32_t func_result_type(const func_def_t *f, expr_t **args, uint32_t n)
         }
         return HELIOS_OID_FLOAT8;
     }
-    if (strcmp(nm, "date_trunc") == 0 && n == 2 && args[1]->type == HELIOS_OID_TIMESTAMPTZ) {
+    if (strcmp(nm, "date_trunc") == 0 && n >= 2 && args[1]->type == HELIOS_OID_TIMESTAMPTZ) {
         return HELIOS_OID_TIMESTAMPTZ;
+    }
+    if (strcmp(nm, "timezone") == 0 && n == 2 &&
+        (args[1]->type == HELIOS_OID_TIMESTAMP || args[1]->type == HELIOS_OID_DATE)) {
+        return HELIOS_OID_TIMESTAMPTZ; /* AT TIME ZONE of a wall time gives the instant */
     }
     return f->ret;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "sql/tz.h"
 #include "txn/sqltxn.h"
 
 static void api_close(helios_session_t *s);
@@ -129,13 +130,25 @@ int32_t sess_set_setting(helios_session_t *s, const char *name, const char *valu
         for (size_t i = 0; i < sizeof default_settings / sizeof default_settings[0]; i++) {
             if (strcmp(default_settings[i].name, low) == 0) value = default_settings[i].value;
         }
+        /* RESET / SET TIME ZONE DEFAULT: the zone the session started with (PostgreSQL's
+           reset value counts the startup packet's and options' settings) */
+        if (strcmp(low, "timezone") == 0 && s->tz_reset != NULL) value = tz_name(s->tz_reset);
     }
-    if (strcmp(low, "timezone") == 0 && strcasecmp(value, "UTC") != 0 &&
-        strcasecmp(value, "GMT") != 0 && strcmp(value, "Etc/UTC") != 0 &&
-        strcmp(value, "+00") != 0 && strcmp(value, "0") != 0) {
-        /* only UTC is implemented; keep PostgreSQL's answer for unknown zones honest */
-        return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
-                       "time zone \"%s\" is not supported (only UTC)", value);
+    const helios_tz_t *new_tz = NULL;
+    if (strcmp(low, "timezone") == 0) {
+        /* PostgreSQL's check_timezone; the setting keeps the zone's canonical name */
+        int r = dt_tz_setting(value, &new_tz);
+        if (r == -2) {
+            return sql_err(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                           "invalid interval value for time zone: day not allowed");
+        }
+        if (r != 0) {
+            return sql_err(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                           "invalid value for parameter \"TimeZone\": \"%s\"", value);
+        }
+        value = tz_name(new_tz);
+        s->tz = new_tz;
+        tz_set_current(new_tz);
     }
     if (strcmp(low, "client_encoding") == 0 && strcasecmp(value, "UTF8") != 0 &&
         strcasecmp(value, "UTF-8") != 0 && strcasecmp(value, "unicode") != 0) {
@@ -314,6 +327,7 @@ static int32_t build_cq(helios_session_t *s, cached_q_t *cq, helios_err_t *err)
     cq->stmts = ar_zalloc(&cq->ar, sizeof(stmt_plan_t *) * (cq->n_stmts + 1));
     pthread_rwlock_rdlock(&s->eng->cat.lock);
     cq->cat_version = s->eng->cat.version;
+    cq->tz = s->tz;
     for (uint32_t i = 0; i < cq->n_stmts; i++) {
         PgQuery__RawStmt *raw = cq->pr->stmts[i];
         rc = bind_stmt(s, &cq->ar, raw, cq->text, cq->n_param_types, cq->param_types_in,
@@ -340,6 +354,7 @@ int32_t sess_get_cached(helios_session_t *s, const char *sql, uint32_t len, uint
                         const uint32_t *types, cached_q_t **out, helios_err_t *err)
 {
     uint64_t h = hash_bytes(sql, len) ^ (n_types ? hash_bytes(types, n_types * 4) : 0);
+    tz_set_current(s->tz);
     if (s->cache_tab == NULL) {
         s->cache_cap = 512;
         s->cache_tab = calloc(s->cache_cap, sizeof(cached_q_t *));
@@ -350,8 +365,9 @@ int32_t sess_get_cached(helios_session_t *s, const char *sql, uint32_t len, uint
         if (cq->hash == h && cq->len == len && cq->n_param_types == n_types &&
             memcmp(cq->text, sql, len) == 0 &&
             (n_types == 0 || memcmp(cq->param_types_in, types, n_types * 4) == 0)) {
-            if (cq->cat_version != s->eng->cat.version) {
-                /* stale: drop from the cache; holders keep their copy */
+            if (cq->cat_version != s->eng->cat.version || cq->tz != s->tz) {
+                /* stale (or bound under another TimeZone, whose timestamptz constants were
+                   folded in it): drop from the cache; holders keep their copy */
                 tab_remove(s, cq);
                 lru_unlink(s, cq);
                 if (cq->refs == 0) cq_free(cq);
@@ -674,6 +690,7 @@ int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
     const char *tag = tagbuf;
     int32_t rc;
     s->cancel = 0;
+    tz_set_current(s->tz);
     if (s->txn.active && s->txn.failed && !is_txn_end(sp)) {
         return sql_err(err, HELIOS_ERR_IN_FAILED_SQL_TRANSACTION,
                        "current transaction is aborted, commands ignored until end of "
@@ -742,7 +759,10 @@ static int32_t apply_option_kv(helios_session_t *s, char *kv, int dashes, helios
     for (char *q = kv; *q; q++) {
         if (*q == '-') *q = '_';
     }
-    sess_set_setting(s, kv, eq + 1, NULL);
+    /* an invalid TimeZone refuses the connection (FATAL 22023), as PostgreSQL does */
+    int32_t rc = sess_set_setting(s, kv, eq + 1, err);
+    if (rc != 0 && strcasecmp(kv, "timezone") == 0) return rc;
+    if (rc != 0 && err != NULL) memset(err, 0, sizeof *err);
     return 0;
 }
 
@@ -846,6 +866,7 @@ static int32_t api_open(helios_engine_t *eng, const helios_session_opts_t *opts,
         free(s);
         return rc;
     }
+    s->tz_reset = s->tz;
     RAND_bytes((unsigned char *)&s->secret, sizeof s->secret);
     pthread_mutex_lock(&eng->sess_mu);
     s->pid = eng->next_pid++;
@@ -1112,6 +1133,7 @@ static int32_t api_bind(helios_stmt_t *st, uint32_t n, const helios_param_t *par
     st->cq->refs++;
     p->n_params = n;
     p->params = ar_zalloc(&p->ar, sizeof(val_t) * (n + 1));
+    tz_set_current(st->s->tz);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t t = st->param_types[i];
         val_t *v = &p->params[i];
@@ -1141,6 +1163,7 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
     helios_session_t *s = p->s;
     stmt_plan_t *sp = p->st->sp;
     int32_t rc;
+    tz_set_current(s->tz);
     if (p->done) {
         return sink->complete(sink->ctx, p->tagp != NULL ? p->tagp : p->tag);
     }

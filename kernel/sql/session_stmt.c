@@ -277,7 +277,16 @@ int32_t sql_set_stmt(helios_session_t *s, PgQuery__VariableSetStmt *vs, helios_e
         } else if (a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST &&
                    a->type_cast->arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
                    a->type_cast->arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
-            sb_puts(&sb, a->type_cast->arg->a_const->sval->sval);
+            PgQuery__TypeName *tn = a->type_cast->type_name;
+            const char *last = tn != NULL && tn->n_names > 0 ? pn_str(tn->names[tn->n_names - 1])
+                                                             : NULL;
+            if (last != NULL && strcmp(last, "interval") == 0) {
+                /* SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE: as PostgreSQL flattens it,
+                   for check_timezone (dt_tz_setting) to read */
+                sb_printf(&sb, "interval '%s'", a->type_cast->arg->a_const->sval->sval);
+            } else {
+                sb_puts(&sb, a->type_cast->arg->a_const->sval->sval);
+            }
         }
     }
     int32_t rc = sess_set_setting(s, name, sb.d, err);

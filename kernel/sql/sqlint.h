@@ -505,6 +505,7 @@ typedef struct cached_q {
     stmt_plan_t **stmts;
     uint32_t refs;            /* prepared statements holding it */
     uint32_t in_lru;
+    const struct helios_tz *tz; /* session zone when bound: constants were folded in it */
 } cached_q_t;
 
 /* ---------- transactions / store ---------- */
@@ -580,6 +581,8 @@ struct helios_session {
     uint32_t sync_mode;
     uint32_t implicit;
     uint32_t implicit_n; /* statements run in the implicit transaction */
+    const struct helios_tz *tz; /* the TimeZone setting's zone (NULL: UTC) */
+    const struct helios_tz *tz_reset; /* the zone at session start (RESET TimeZone) */
 };
 
 struct helios_stmt {
@@ -891,5 +894,24 @@ int32_t num_recv(arena_t *a, const uint8_t *d, size_t n, val_t *out, helios_err_
 void num_row_put(sbuf_t *b, const val_t *v);
 int num_row_get(const uint8_t *p, uint32_t l, val_t *v); /* 0, or -1 when corrupt */
 void num_key_encode(sbuf_t *b, const val_t *v);
+
+/* ---------- time zones (types_dt.c over tz.c; appended by the time-zone work) ---------- */
+/* The zone of the session running on this thread is tz_current() (tz.h); the SQL engine sets
+   it with tz_set_current(s->tz) on entry (session API calls). Times are PostgreSQL's
+   microseconds since 2000-01-01 UTC; "local" values are wall-clock times in that encoding. */
+struct helios_tz;
+int32_t dt_tstz_offset(const struct helios_tz *zone, int64_t us); /* seconds east at us */
+int64_t dt_zone_to_local(const struct helios_tz *zone, int64_t us);
+int64_t dt_zone_from_local(const struct helios_tz *zone, int64_t local); /* PostgreSQL's rule */
+int64_t dt_tstz_to_local(int64_t us);     /* in the session zone */
+int64_t dt_local_to_tstz(int64_t local);  /* in the session zone */
+int64_t dt_tstz_add_interval(int64_t ts, int32_t months, int32_t days, int64_t us, int sign);
+void dt_format_offset(int32_t off, sbuf_t *sb); /* +05:30 style */
+/* a TimeZone value (SET TIME ZONE ...): 0 and *out, -1 invalid, -2 interval with days/months */
+int dt_tz_setting(const char *v, const struct helios_tz **out);
+/* dt_parse_timestamp's -2 (displacement out of range) and -3 (unknown zone: this name) */
+const char *dt_bad_zone(void);
+/* the zone argument of AT TIME ZONE: 0 and *out, -1 unknown */
+int dt_zone_arg(const char *s, size_t n, const struct helios_tz **out);
 
 #endif /* HELIOS_SQLINT_H */

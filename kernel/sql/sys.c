@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sql/sqlint.h"
+#include "sql/tz.h"
 #include "txn/sqltxn.h"
 
 #define T_OID 26u
@@ -24,7 +25,8 @@ typedef struct sys_col {
 
 enum { SV_NAMESPACE = 1, SV_CLASS, SV_ATTRIBUTE, SV_TYPE, SV_INDEX, SV_DATABASE, SV_ROLES, SV_USER,
        SV_AM, SV_SETTINGS, SV_ATTRDEF, SV_CONSTRAINT, SV_EMPTY, SV_TABLES_IS, SV_COLUMNS_IS,
-       SV_SCHEMATA_IS, SV_TABLES_PG, SV_INDEXES_PG, SV_SEQUENCES_IS, SV_VIEWS_IS, SV_STATS };
+       SV_SCHEMATA_IS, SV_TABLES_PG, SV_INDEXES_PG, SV_SEQUENCES_IS, SV_VIEWS_IS, SV_STATS,
+       SV_TZ_NAMES, SV_TZ_ABBREVS };
 
 #define C(n, t) {n, t}
 static const sys_col_t c_namespace[] = {C("oid", T_OID), C("nspname", T_NAME), C("nspowner", T_OID), C("nspacl", T_TEXT)};
@@ -139,6 +141,11 @@ static const sys_col_t c_pg_stats[] = {
     C("null_frac", T_F4), C("avg_width", T_I4), C("n_distinct", T_F4),
     C("most_common_vals", T_TEXT), C("most_common_freqs", T_TEXT), C("histogram_bounds", T_TEXT),
     C("correlation", T_F4)};
+#define T_INTERVAL 1186u
+static const sys_col_t c_tz_names[] = {C("name", T_TEXT), C("abbrev", T_TEXT),
+                                       C("utc_offset", T_INTERVAL), C("is_dst", T_BOOL)};
+static const sys_col_t c_tz_abbrevs[] = {C("abbrev", T_TEXT), C("utc_offset", T_INTERVAL),
+                                         C("is_dst", T_BOOL)};
 typedef struct sys_def {
     const char *schema, *name;
     uint32_t id;
@@ -164,6 +171,8 @@ static const sys_def_t defs[] = {
     D("pg_catalog", "pg_tables", SV_TABLES_PG, c_pg_tables),
     D("pg_catalog", "pg_indexes", SV_INDEXES_PG, c_pg_indexes),
     D("pg_catalog", "pg_stats", SV_STATS, c_pg_stats),
+    D("pg_catalog", "pg_timezone_names", SV_TZ_NAMES, c_tz_names),
+    D("pg_catalog", "pg_timezone_abbrevs", SV_TZ_ABBREVS, c_tz_abbrevs),
     D("pg_catalog", "pg_proc", SV_EMPTY, c_proc),
     D("pg_catalog", "pg_description", SV_EMPTY, c_description),
     D("pg_catalog", "pg_shdescription", SV_EMPTY, c_description),
@@ -283,6 +292,16 @@ static void set_s(rb_t *b, uint32_t c, const char *s)
     x->null = 0;
     x->s = ar_strdup(b->cx->ar, s);
     x->len = (uint32_t)strlen(s);
+}
+
+static void set_interval_s(rb_t *b, uint32_t c, int32_t secs)
+{
+    val_t *x = &b->row[b->p->base + c];
+    helios_interval_t *iv = ar_zalloc(b->cx->ar, sizeof *iv);
+    iv->us = (int64_t)secs * 1000000;
+    x->null = 0;
+    x->s = (const char *)iv;
+    x->len = sizeof *iv;
 }
 
 static void rb_end(rb_t *b)
@@ -594,11 +613,44 @@ static void rows_roles(rb_t *b, helios_engine_t *eng, int user_view)
     }
 }
 
+/* pg_timezone_names: every zone of the tz database, its abbreviation, offset and DST flag
+   now (the statement's time) */
+static void tz_names_row(void *ctx, const helios_tz_t *tz)
+{
+    rb_t *b = ctx;
+    int dst;
+    const char *ab;
+    int64_t now = b->cx->now_us / 1000000 + 946684800LL;
+    int32_t off = tz_offset_at(tz, now, &dst, &ab);
+    rb_start(b);
+    set_s(b, 0, tz_name(tz));
+    set_s(b, 1, ab);
+    set_interval_s(b, 2, off);
+    set_i(b, 3, dst);
+    rb_end(b);
+}
+
 int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
 {
     helios_engine_t *eng = cx->eng;
     rb_t b = {.cx = cx, .p = p, .out = out};
     switch (p->tab->sys_id) {
+    case SV_TZ_NAMES:
+        tz_enum_zones(tz_names_row, &b);
+        break;
+    case SV_TZ_ABBREVS: {
+        const char *ab;
+        int32_t off;
+        int dst;
+        for (size_t i = 0; tz_abbrev_nth(i, &ab, &off, &dst) == 0; i++) {
+            rb_start(&b);
+            set_s(&b, 0, ab);
+            set_interval_s(&b, 1, off);
+            set_i(&b, 2, dst);
+            rb_end(&b);
+        }
+        break;
+    }
     case SV_NAMESPACE: {
         const struct {
             uint32_t oid;

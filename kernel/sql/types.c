@@ -691,7 +691,16 @@ int32_t val_from_text(arena_t *a, uint32_t t, int32_t tm, const char *s, size_t 
         break;
     case HELIOS_OID_TIMESTAMP:
     case HELIOS_OID_TIMESTAMPTZ:
-        if (dt_parse_timestamp(ts, tn, &o.i, t == HELIOS_OID_TIMESTAMPTZ) != 0) {
+        int32_t dr = dt_parse_timestamp(ts, tn, &o.i, t == HELIOS_OID_TIMESTAMPTZ);
+        if (dr == -2) {
+            return sql_err(err, HELIOS_ERR_INVALID_TIME_ZONE_DISPLACEMENT_VALUE,
+                           "time zone displacement out of range: \"%.*s\"", (int)n, s);
+        }
+        if (dr == -3) {
+            return sql_err(err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                           "time zone \"%s\" not recognized", dt_bad_zone());
+        }
+        if (dr != 0) {
             return sql_err(err, HELIOS_ERR_INVALID_DATETIME_FORMAT,
                            "invalid input syntax for type %s: \"%.*s\"", type_name(t), (int)n,
                            s);
@@ -866,8 +875,10 @@ int32_t val_cast(arena_t *a, const val_t *v, uint32_t t, int32_t tm, val_t *out,
         }
     } else if (t == HELIOS_OID_DATE) {
         if (f == HELIOS_OID_TIMESTAMP || f == HELIOS_OID_TIMESTAMPTZ) {
-            int64_t d = v->i / 86400000000LL;
-            if (v->i < 0 && v->i % 86400000000LL != 0) {
+            /* timestamptz: the date in the session's time zone */
+            int64_t us = f == HELIOS_OID_TIMESTAMPTZ ? dt_tstz_to_local(v->i) : v->i;
+            int64_t d = us / 86400000000LL;
+            if (us < 0 && us % 86400000000LL != 0) {
                 d--;
             }
             o.i = d;
@@ -880,9 +891,16 @@ int32_t val_cast(arena_t *a, const val_t *v, uint32_t t, int32_t tm, val_t *out,
         } else if (f != HELIOS_OID_TIMESTAMP && f != HELIOS_OID_TIMESTAMPTZ) {
             goto nocast;
         }
+        /* wall time <-> instant in the session's time zone (types_dt.c) */
+        if (t == HELIOS_OID_TIMESTAMPTZ && f != HELIOS_OID_TIMESTAMPTZ) {
+            o.i = dt_local_to_tstz(o.i);
+        } else if (t == HELIOS_OID_TIMESTAMP && f == HELIOS_OID_TIMESTAMPTZ) {
+            o.i = dt_tstz_to_local(o.i);
+        }
     } else if (t == HELIOS_OID_TIME) {
         if (f == HELIOS_OID_TIMESTAMP || f == HELIOS_OID_TIMESTAMPTZ) {
-            int64_t r = v->i % 86400000000LL;
+            int64_t r = (f == HELIOS_OID_TIMESTAMPTZ ? dt_tstz_to_local(v->i) : v->i) %
+                        86400000000LL;
             o.i = r < 0 ? r + 86400000000LL : r;
         } else if (f != HELIOS_OID_TIME) {
             goto nocast;
@@ -943,6 +961,15 @@ int val_cmp(const val_t *a, const val_t *b)
     case HELIOS_OID_TIME:
     case HELIOS_OID_TIMESTAMP:
     case HELIOS_OID_TIMESTAMPTZ:
+        if (ta != tb && (ta == HELIOS_OID_TIMESTAMPTZ || tb == HELIOS_OID_TIMESTAMPTZ) &&
+            ta != HELIOS_OID_TIME && tb != HELIOS_OID_TIME && ta != HELIOS_OID_BOOL) {
+            /* timestamp/date against timestamptz: the wall time in the session zone */
+            int64_t x = ta == HELIOS_OID_DATE ? a->i * 86400000000LL : a->i;
+            int64_t y = tb == HELIOS_OID_DATE ? b->i * 86400000000LL : b->i;
+            if (ta != HELIOS_OID_TIMESTAMPTZ) x = dt_local_to_tstz(x);
+            if (tb != HELIOS_OID_TIMESTAMPTZ) y = dt_local_to_tstz(y);
+            return cmp_i64(x, y);
+        }
         if (tb == HELIOS_OID_DATE && ta != HELIOS_OID_DATE) {
             return cmp_i64(a->i, b->i * 86400000000LL);
         }
