@@ -2,12 +2,16 @@
  * machine, same durability (HeliosDB: fsync on commit; SQLite: WAL, synchronous=FULL):
  *   1. N single-row INSERTs in one transaction
  *   2. N single-row INSERTs, each autocommitted (one durable commit each)
- *   3. N primary-key point SELECTs
+ *   3. N primary-key point SELECTs, each reading its value as text
  * Prints operations per second for both and the ratio HeliosDB/SQLite.
  *
  *   bench_embedded [-n N] [-a N_AUTOCOMMIT] [-d DIR] [-r ROUNDS] [-o helios|sqlite]
+ *
+ * For profiling: -o runs one engine only, -a 0 skips the autocommit workload, and
+ * BENCH_TXN_ONLY=1 in the environment stops HeliosDB's round after the transaction workload.
  */
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,14 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of the whole process (HeliosDB's background threads included) */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -44,12 +56,14 @@ static uint64_t mix(uint64_t i)
 }
 
 typedef struct res {
-    double txn, autoc, sel;
+    double txn, autoc, sel;    /* operations per second of elapsed time */
+    double ctxn, cautoc, csel; /* operations per CPU second */
+    long vbytes;               /* bytes of the values the SELECTs read (both engines equal) */
 } res_t;
 
 static res_t run_helios(const char *dir, long n, long na)
 {
-    res_t r;
+    res_t r = {0};
     helios_err_t err = HELIOS_ERR_INIT;
     helios_engine_t *eng;
     int32_t rc;
@@ -65,7 +79,7 @@ static res_t run_helios(const char *dir, long n, long na)
     if ((rc = heliosdb_prepare(s, "INSERT INTO kv VALUES ($1, $2)", &ins, &err)) != 0)
         die_h("prepare", rc, &err);
     char val[64];
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     if ((rc = heliosdb_exec(s, "BEGIN", &err)) != 0)
         die_h("begin", rc, &err);
     for (long i = 0; i < n; i++) {
@@ -79,7 +93,17 @@ static res_t run_helios(const char *dir, long n, long na)
     if ((rc = heliosdb_exec(s, "COMMIT", &err)) != 0)
         die_h("commit", rc, &err);
     r.txn = n / (now_s() - t0);
+    r.ctxn = n / (cpu_s() - c0);
+    if (getenv("BENCH_TXN_ONLY") != NULL) {
+        /* profiling the transaction case alone */
+        heliosdb_finalize(ins);
+        heliosdb_disconnect(s);
+        heliosdb_close(eng);
+        r.autoc = r.sel = r.cautoc = r.csel = 1;
+        return r;
+    }
     t0 = now_s();
+    c0 = cpu_s();
     for (long i = 0; i < na; i++) {
         snprintf(val, sizeof val, "auto-%ld", i);
         heliosdb_bind_int64(ins, 1, 2000000 + i);
@@ -88,20 +112,26 @@ static res_t run_helios(const char *dir, long n, long na)
             die_h("insert", rc, &err);
         heliosdb_reset(ins);
     }
-    r.autoc = na / (now_s() - t0);
+    r.autoc = na > 0 ? na / (now_s() - t0) : 1;
+    r.cautoc = na > 0 ? na / (cpu_s() - c0) : 1;
     if ((rc = heliosdb_prepare(s, "SELECT v FROM kv WHERE k = $1", &sel, &err)) != 0)
         die_h("prepare", rc, &err);
     long found = 0;
     t0 = now_s();
+    c0 = cpu_s();
     for (long i = 0; i < n; i++) {
         heliosdb_bind_int64(sel, 1, (int64_t)mix((uint64_t)((i * 7919) % n)));
-        while ((rc = heliosdb_step(sel, &err)) == HELIOSDB_ROW)
+        while ((rc = heliosdb_step(sel, &err)) == HELIOSDB_ROW) {
+            const char *v = heliosdb_column_text(sel, 0);
+            r.vbytes += v != NULL ? strlen(v) : 0;
             found++;
+        }
         if (rc != 0)
             die_h("select", rc, &err);
         heliosdb_reset(sel);
     }
     r.sel = n / (now_s() - t0);
+    r.csel = n / (cpu_s() - c0);
     if (found != n) {
         fprintf(stderr, "helios: found %ld of %ld keys\n", found, n);
         exit(1);
@@ -115,7 +145,7 @@ static res_t run_helios(const char *dir, long n, long na)
 
 static res_t run_sqlite(const char *path, long n, long na)
 {
-    res_t r;
+    res_t r = {0};
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
         die_s("open", db);
@@ -126,7 +156,7 @@ static res_t run_sqlite(const char *path, long n, long na)
     sqlite3_stmt *ins, *sel;
     sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?1, ?2)", -1, &ins, NULL);
     char val[64];
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     for (long i = 0; i < n; i++) {
         snprintf(val, sizeof val, "value-%ld", i);
@@ -138,7 +168,9 @@ static res_t run_sqlite(const char *path, long n, long na)
     }
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     r.txn = n / (now_s() - t0);
+    r.ctxn = n / (cpu_s() - c0);
     t0 = now_s();
+    c0 = cpu_s();
     for (long i = 0; i < na; i++) {
         snprintf(val, sizeof val, "auto-%ld", i);
         sqlite3_bind_int64(ins, 1, 2000000 + i);
@@ -147,17 +179,23 @@ static res_t run_sqlite(const char *path, long n, long na)
             die_s("insert", db);
         sqlite3_reset(ins);
     }
-    r.autoc = na / (now_s() - t0);
+    r.autoc = na > 0 ? na / (now_s() - t0) : 1;
+    r.cautoc = na > 0 ? na / (cpu_s() - c0) : 1;
     sqlite3_prepare_v2(db, "SELECT v FROM kv WHERE k = ?1", -1, &sel, NULL);
     long found = 0;
     t0 = now_s();
+    c0 = cpu_s();
     for (long i = 0; i < n; i++) {
         sqlite3_bind_int64(sel, 1, (sqlite3_int64)mix((uint64_t)((i * 7919) % n)));
-        while (sqlite3_step(sel) == SQLITE_ROW)
+        while (sqlite3_step(sel) == SQLITE_ROW) {
+            const unsigned char *v = sqlite3_column_text(sel, 0);
+            r.vbytes += v != NULL ? strlen((const char *)v) : 0;
             found++;
+        }
         sqlite3_reset(sel);
     }
     r.sel = n / (now_s() - t0);
+    r.csel = n / (cpu_s() - c0);
     if (found != n) {
         fprintf(stderr, "sqlite: found %ld of %ld keys\n", found, n);
         exit(1);
@@ -174,18 +212,24 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static double median1(const res_t *r, int n, size_t off)
+{
+    double a[9];
+    for (int i = 0; i < n; i++)
+        memcpy(&a[i], (const char *)&r[i] + off, sizeof(double));
+    qsort(a, (size_t)n, sizeof(double), cmp_d);
+    return a[n / 2];
+}
+
 static res_t median(res_t *r, int n)
 {
-    double a[9], b[9], c[9];
-    for (int i = 0; i < n; i++) {
-        a[i] = r[i].txn;
-        b[i] = r[i].autoc;
-        c[i] = r[i].sel;
-    }
-    qsort(a, (size_t)n, sizeof(double), cmp_d);
-    qsort(b, (size_t)n, sizeof(double), cmp_d);
-    qsort(c, (size_t)n, sizeof(double), cmp_d);
-    res_t m = {a[n / 2], b[n / 2], c[n / 2]};
+    res_t m = {median1(r, n, offsetof(res_t, txn)),
+               median1(r, n, offsetof(res_t, autoc)),
+               median1(r, n, offsetof(res_t, sel)),
+               median1(r, n, offsetof(res_t, ctxn)),
+               median1(r, n, offsetof(res_t, cautoc)),
+               median1(r, n, offsetof(res_t, csel)),
+               r[0].vbytes};
     return m;
 }
 
@@ -224,9 +268,14 @@ int main(int argc, char **argv)
         }
         snprintf(sq, sizeof sq, "%s/sqlite.db", dir);
         snprintf(hd, sizeof hd, "%s/helios", dir);
-        res_t none = {1, 1, 1};
+        res_t none = {1, 1, 1, 1, 1, 1, 0};
         hr[k] = only == NULL || strcmp(only, "helios") == 0 ? run_helios(hd, n, na) : none;
         sr[k] = only == NULL || strcmp(only, "sqlite") == 0 ? run_sqlite(sq, n, na) : none;
+        if (only == NULL && hr[k].vbytes != sr[k].vbytes) {
+            fprintf(stderr, "the SELECTs read %ld value bytes from HeliosDB, %ld from SQLite\n",
+                    hr[k].vbytes, sr[k].vbytes);
+            return 1;
+        }
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd) != 0)
             return 1;
@@ -239,5 +288,14 @@ int main(int argc, char **argv)
            h.autoc / s.autoc);
     printf("%-6ld primary-key point SELECTs    %14.0f %14.0f %7.2fx\n", n, h.sel, s.sel,
            h.sel / s.sel);
+    /* per CPU second of the process: what each engine costs, apart from waiting for fsync
+       and from other processes taking the CPU on a busy machine */
+    printf("per CPU second (median)              HeliosDB ops/s   SQLite ops/s   ratio\n");
+    printf("%-6ld INSERTs in one transaction   %14.0f %14.0f %7.2fx\n", n, h.ctxn, s.ctxn,
+           h.ctxn / s.ctxn);
+    printf("%-6ld INSERTs, each autocommitted  %14.0f %14.0f %7.2fx\n", na, h.cautoc, s.cautoc,
+           h.cautoc / s.cautoc);
+    printf("%-6ld primary-key point SELECTs    %14.0f %14.0f %7.2fx\n", n, h.csel, s.csel,
+           h.csel / s.csel);
     return 0;
 }

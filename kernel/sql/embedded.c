@@ -10,7 +10,8 @@ struct heliosdb_stmt {
     helios_stmt_t *st;
     uint32_t n_params;
     val_t *params;
-    char **pbufs;
+    char **pbufs;  /* text parameters' copies, kept for the next bind */
+    size_t *pcaps; /* their sizes */
     /* results */
     sbuf_t rows;       /* unused: rows are captured by the sink below */
     helios_value_t *cur;
@@ -109,6 +110,15 @@ int32_t heliosdb_prepare(helios_session_t *s, const char *sql, heliosdb_stmt_t *
     e->n_params = e->st->n_params;
     e->params = calloc(e->n_params + 1, sizeof(val_t));
     e->pbufs = calloc(e->n_params + 1, sizeof(char *));
+    e->pcaps = calloc(e->n_params + 1, sizeof(size_t));
+    if (e->params == NULL || e->pbufs == NULL || e->pcaps == NULL) {
+        helios_sql_session_api()->stmt_close(e->st);
+        free(e->params);
+        free(e->pbufs);
+        free(e->pcaps);
+        free(e);
+        return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    }
     for (uint32_t i = 0; i < e->n_params; i++) {
         e->params[i].null = 1;
         e->params[i].t = e->st->param_types[i];
@@ -122,8 +132,6 @@ static val_t *param_slot(heliosdb_stmt_t *e, uint32_t idx)
 {
     if (idx < 1 || idx > e->n_params) return NULL;
     val_t *v = &e->params[idx - 1];
-    free(e->pbufs[idx - 1]);
-    e->pbufs[idx - 1] = NULL;
     memset(v, 0, sizeof *v);
     return v;
 }
@@ -160,11 +168,17 @@ int32_t heliosdb_bind_text(heliosdb_stmt_t *e, uint32_t idx, const char *x, int3
     val_t *v = param_slot(e, idx);
     if (v == NULL) return HELIOS_ERR_INVALID_PARAMETER_VALUE;
     size_t n = len < 0 ? strlen(x) : (size_t)len;
-    char *c = malloc(n + 1);
-    if (c == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+    char *c = e->pbufs[idx - 1];
+    if (e->pcaps[idx - 1] < n + 1) {
+        /* grow the parameter's buffer; a statement bound in a loop allocates once */
+        size_t cap = n + 1 < 64 ? 64 : n + 1;
+        c = realloc(c, cap);
+        if (c == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+        e->pbufs[idx - 1] = c;
+        e->pcaps[idx - 1] = cap;
+    }
     memcpy(c, x, n);
     c[n] = '\0';
-    e->pbufs[idx - 1] = c;
     v->t = HELIOS_OID_TEXT;
     v->s = c;
     v->len = (uint32_t)n;
@@ -301,6 +315,7 @@ void heliosdb_finalize(heliosdb_stmt_t *e)
     helios_sql_session_api()->stmt_close(e->st);
     for (uint32_t i = 0; i < e->n_params; i++) free(e->pbufs[i]);
     free(e->pbufs);
+    free(e->pcaps);
     free(e->params);
     ar_free(&e->ar);
     sb_free(&e->text);

@@ -186,6 +186,18 @@ corrupt:
 }
 
 /* ---------------- write set ---------------- */
+/* w->slots is one allocation: cap entry pointers, then cap 32-bit tags (hash bits | 1; 0 for
+   an empty slot), so a probe past other keys reads the tags only, never their entries */
+static inline uint32_t *ws_tags(const wset_t *w)
+{
+    return (uint32_t *)(w->slots + w->cap);
+}
+
+static inline uint32_t ws_tag(uint64_t h)
+{
+    return (uint32_t)(h >> 32) | 1u;
+}
+
 void ws_init(wset_t *w)
 {
     memset(w, 0, sizeof *w);
@@ -196,7 +208,7 @@ void ws_clear(wset_t *w)
     for (uint32_t i = 0; i < w->n_list; i++) {
         free(w->list[i]);
     }
-    if (w->slots != NULL) memset(w->slots, 0, sizeof(wentry_t *) * w->cap);
+    if (w->slots != NULL) memset(w->slots, 0, (sizeof(wentry_t *) + sizeof(uint32_t)) * w->cap);
     w->n = 0;
     w->n_list = 0;
     if (w->cap > 4096) {
@@ -222,29 +234,51 @@ static uint64_t ws_hash(uint32_t tree, const void *key, uint32_t klen)
     return hash_bytes(key, klen) ^ ((uint64_t)tree * 0x9e3779b97f4a7c15ull);
 }
 
+/* the slot holding (tree, key), or else the empty slot ending its probe sequence */
+static uint32_t ws_probe(const wset_t *w, uint64_t h, uint32_t tree, const void *key,
+                         uint32_t klen)
+{
+    const uint32_t *tags = ws_tags(w);
+    uint32_t tag = ws_tag(h), mask = w->cap - 1;
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        if (tags[i] == 0) return i;
+        if (tags[i] != tag) continue;
+        const wentry_t *e = w->slots[i];
+        if (e->tree == tree && e->klen == klen && memcmp(e->key, key, klen) == 0) return i;
+    }
+}
+
 wentry_t *ws_get(wset_t *w, uint32_t tree, const void *key, uint32_t klen)
 {
     if (w->n == 0) return NULL;
-    uint64_t h = ws_hash(tree, key, klen);
-    for (uint32_t i = (uint32_t)h & (w->cap - 1);; i = (i + 1) & (w->cap - 1)) {
-        wentry_t *e = w->slots[i];
-        if (e == NULL) return NULL;
-        if (e->tree == tree && e->klen == klen && memcmp(e->key, key, klen) == 0) return e;
-    }
+    return w->slots[ws_probe(w, ws_hash(tree, key, klen), tree, key, klen)];
 }
 
 static void ws_insert_slot(wset_t *w, wentry_t *e)
 {
     uint64_t h = ws_hash(e->tree, e->key, e->klen);
-    uint32_t i = (uint32_t)h & (w->cap - 1);
-    while (w->slots[i] != NULL) i = (i + 1) & (w->cap - 1);
+    uint32_t *tags = ws_tags(w), mask = w->cap - 1;
+    uint32_t i = (uint32_t)h & mask;
+    while (tags[i] != 0) i = (i + 1) & mask;
     w->slots[i] = e;
+    tags[i] = ws_tag(h);
 }
 
 int32_t ws_put(wset_t *w, uint32_t tree, const void *key, uint32_t klen, const void *val,
                uint32_t vlen, int del)
 {
-    wentry_t *old = ws_get(w, tree, key, klen);
+    if ((w->n + 1) * 2 > w->cap) {
+        uint32_t nc = w->cap ? w->cap * 2 : 64;
+        wentry_t **ns = calloc(nc, sizeof(wentry_t *) + sizeof(uint32_t));
+        if (ns == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+        free(w->slots);
+        w->slots = ns;
+        w->cap = nc;
+        for (uint32_t i = 0; i < w->n_list; i++) ws_insert_slot(w, w->list[i]);
+    }
+    uint64_t h = ws_hash(tree, key, klen);
+    uint32_t slot = ws_probe(w, h, tree, key, klen);
+    wentry_t *old = w->slots[slot];
     wentry_t *e = malloc(sizeof *e + klen + vlen);
     if (e == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
     e->tree = tree;
@@ -257,13 +291,7 @@ int32_t ws_put(wset_t *w, uint32_t tree, const void *key, uint32_t klen, const v
     if (!del && vlen) memcpy(e->val, val, vlen);
     if (old != NULL) {
         /* replace in place: slot and list */
-        uint64_t h = ws_hash(tree, key, klen);
-        for (uint32_t i = (uint32_t)h & (w->cap - 1);; i = (i + 1) & (w->cap - 1)) {
-            if (w->slots[i] == old) {
-                w->slots[i] = e;
-                break;
-            }
-        }
+        w->slots[slot] = e;
         for (uint32_t i = w->n_list; i-- > 0;) {
             if (w->list[i] == old) {
                 w->list[i] = e;
@@ -272,18 +300,6 @@ int32_t ws_put(wset_t *w, uint32_t tree, const void *key, uint32_t klen, const v
         }
         free(old);
         return 0;
-    }
-    if ((w->n + 1) * 2 > w->cap) {
-        uint32_t nc = w->cap ? w->cap * 2 : 64;
-        wentry_t **ns = calloc(nc, sizeof(wentry_t *));
-        if (ns == NULL) {
-            free(e);
-            return HELIOS_ERR_OUT_OF_MEMORY;
-        }
-        free(w->slots);
-        w->slots = ns;
-        w->cap = nc;
-        for (uint32_t i = 0; i < w->n_list; i++) ws_insert_slot(w, w->list[i]);
     }
     if (w->n_list == w->cap_list) {
         uint32_t nc = w->cap_list ? w->cap_list * 2 : 64;
@@ -296,7 +312,8 @@ int32_t ws_put(wset_t *w, uint32_t tree, const void *key, uint32_t klen, const v
         w->cap_list = nc;
     }
     w->list[w->n_list++] = e;
-    ws_insert_slot(w, e);
+    w->slots[slot] = e;
+    ws_tags(w)[slot] = ws_tag(h);
     w->n++;
     return 0;
 }
@@ -461,6 +478,119 @@ int32_t st_iter_close(st_iter_t *s, helios_err_t *err)
     return rc;
 }
 
+/* ---------------- commit ---------------- */
+/* A write set sorted by (tree, key) goes into each memtable in key order, which the memtable
+   inserts from its last position instead of searching from the top (kernel/storage/memtable.c).
+   Sort records carry the tree and the key's first 16 bytes so most comparisons stay in them. */
+typedef struct ws_sortrec {
+    uint64_t p1, p2; /* key bytes 0-7 and 8-15, big endian, zero padded */
+    wentry_t *e;
+    uint32_t tree;
+} ws_sortrec_t;
+
+static inline int sortrec_cmp(const ws_sortrec_t *a, const ws_sortrec_t *b)
+{
+    if (a->tree != b->tree) return a->tree < b->tree ? -1 : 1;
+    if (a->p1 != b->p1) return a->p1 < b->p1 ? -1 : 1;
+    if (a->p2 != b->p2) return a->p2 < b->p2 ? -1 : 1;
+    return key_cmp(a->e->key, a->e->klen, b->e->key, b->e->klen);
+}
+
+static int sortrec_qcmp(const void *a, const void *b)
+{
+    return sortrec_cmp(a, b);
+}
+
+/* byte d of the record's sort key, d = 0 the least significant (p2's last byte) */
+static inline uint32_t sortrec_digit(const ws_sortrec_t *r, uint32_t d)
+{
+    if (d < 8) return (uint32_t)(r->p2 >> (8 * d)) & 255;
+    if (d < 16) return (uint32_t)(r->p1 >> (8 * (d - 8))) & 255;
+    return (r->tree >> (8 * (d - 16))) & 255;
+}
+
+/* LSD radix sort on (tree, p1, p2), skipping the bytes every record shares (an integer key
+   varies in a few), then insertion sort of the rare runs equal in all of them; qsort when
+   memory is short */
+static void sortrec_sort(ws_sortrec_t *r, size_t n)
+{
+    enum { DIGITS = 20 };
+    uint32_t(*cnt)[256] = calloc(DIGITS, sizeof *cnt);
+    ws_sortrec_t *tmp = malloc(sizeof *tmp * n);
+    if (cnt == NULL || tmp == NULL) {
+        free(cnt);
+        free(tmp);
+        qsort(r, n, sizeof *r, sortrec_qcmp);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (uint32_t d = 0; d < 8; d++) {
+            cnt[d][(r[i].p2 >> (8 * d)) & 255]++;
+            cnt[d + 8][(r[i].p1 >> (8 * d)) & 255]++;
+        }
+        for (uint32_t d = 16; d < DIGITS; d++) cnt[d][(r[i].tree >> (8 * (d - 16))) & 255]++;
+    }
+    ws_sortrec_t *src = r, *dst = tmp;
+    for (uint32_t d = 0; d < DIGITS; d++) {
+        if (cnt[d][sortrec_digit(&src[0], d)] == n) continue; /* all equal here */
+        size_t off[256], sum = 0;
+        for (uint32_t b = 0; b < 256; b++) {
+            off[b] = sum;
+            sum += cnt[d][b];
+        }
+        for (size_t i = 0; i < n; i++) dst[off[sortrec_digit(&src[i], d)]++] = src[i];
+        ws_sortrec_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != r) memcpy(r, src, sizeof *r * n);
+    free(tmp);
+    free(cnt);
+    for (size_t i = 1; i < n; i++) {
+        if (r[i].tree != r[i - 1].tree || r[i].p1 != r[i - 1].p1 || r[i].p2 != r[i - 1].p2)
+            continue;
+        ws_sortrec_t x = r[i];
+        size_t j = i;
+        while (j > 0 && sortrec_cmp(&x, &r[j - 1]) < 0) {
+            r[j] = r[j - 1];
+            j--;
+        }
+        r[j] = x;
+    }
+}
+
+/* the write set as a batch, in (tree, key) order */
+static int32_t ws_to_batch(wset_t *w, helios_wbatch_t *b)
+{
+    ws_sortrec_t *r = w->n_list > 1 ? malloc(sizeof *r * w->n_list) : NULL;
+    if (r == NULL && w->n_list > 1) return HELIOS_ERR_OUT_OF_MEMORY;
+    int32_t rc = 0;
+    if (r != NULL) {
+        for (uint32_t i = 0; i < w->n_list; i++) {
+            wentry_t *e = w->list[i];
+            uint64_t p1 = 0, p2 = 0;
+            for (uint32_t k = 0; k < 8; k++) {
+                p1 = (p1 << 8) | (k < e->klen ? e->key[k] : 0);
+                p2 = (p2 << 8) | (k + 8 < e->klen ? e->key[k + 8] : 0);
+            }
+            r[i].tree = e->tree;
+            r[i].p1 = p1;
+            r[i].p2 = p2;
+            r[i].e = e;
+        }
+        sortrec_sort(r, w->n_list);
+    }
+    for (uint32_t i = 0; i < w->n_list && rc == 0; i++) {
+        /* in key order the entries are read at random: fetch a few ahead */
+        if (r != NULL && i + 8 < w->n_list) __builtin_prefetch(r[i + 8].e);
+        wentry_t *e = r != NULL ? r[i].e : w->list[i];
+        rc = e->del ? helios_wbatch_del(b, e->tree, e->key, e->klen)
+                    : helios_wbatch_put(b, e->tree, e->key, e->klen, e->val, e->vlen);
+    }
+    free(r);
+    return rc;
+}
+
 int32_t txn_commit(helios_session_t *s, helios_err_t *err)
 {
     wset_t *w = &s->txn.ws;
@@ -471,11 +601,7 @@ int32_t txn_commit(helios_session_t *s, helios_err_t *err)
     if (rc == 0 && w->n_list > 0) {
         helios_wbatch_t *b = helios_wbatch_new();
         if (b == NULL) return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
-        for (uint32_t i = 0; i < w->n_list && rc == 0; i++) {
-            wentry_t *e = w->list[i];
-            rc = e->del ? helios_wbatch_del(b, e->tree, e->key, e->klen)
-                        : helios_wbatch_put(b, e->tree, e->key, e->klen, e->val, e->vlen);
-        }
+        rc = ws_to_batch(w, b);
         if (rc == 0) {
             helios_write_opts_t wo = {0};
             if (s->txn.iso > 0 && s->txn.has_snap) wo.conflict_seq = s->txn.snap;

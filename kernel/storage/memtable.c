@@ -16,15 +16,21 @@
 #define MEM_FIRST_BLOCK (64u << 10)
 
 typedef struct mem_node {
-    uint64_t prefix; /* the key's first 8 bytes, big endian, zero padded: most compares end here */
+    /* the key's first 16 bytes, big endian, zero padded: compares of keys up to 16 bytes (an
+       integer primary key is 9) end here, without touching the key bytes */
+    uint64_t prefix, prefix2;
     uint64_t seq;
     uint32_t klen;
     uint32_t vlen;
     uint32_t type;
     uint32_t height;
-    uint8_t *kv; /* key then value */
-    _Atomic(struct mem_node *) next[];
+    _Atomic(struct mem_node *) next[]; /* height links, then the key, then the value */
 } mem_node_t;
+
+static inline uint8_t *node_kv(const mem_node_t *n)
+{
+    return (uint8_t *)&n->next[n->height];
+}
 
 typedef struct mem_block {
     struct mem_block *prev;
@@ -43,6 +49,10 @@ struct helios_mem {
     size_t next_block; /* size of the next arena block */
     uint64_t rnd;
     mem_node_t *head;
+    /* insert finger (writer only): the last node inserted, and per level the last node at or
+       before it; a key above it is found from there (sorted batches cost O(1) per entry) */
+    mem_node_t *last;
+    mem_node_t *finger[MEM_MAX_HEIGHT];
 };
 
 static void *mem_alloc(helios_mem_t *m, size_t n)
@@ -112,6 +122,7 @@ helios_mem_t *helios_mem_new(void)
     m->head->height = MEM_MAX_HEIGHT;
     for (int i = 0; i < MEM_MAX_HEIGHT; i++) {
         atomic_init(&m->head->next[i], NULL);
+        m->finger[i] = m->head;
     }
     return m;
 }
@@ -149,20 +160,45 @@ static inline uint64_t key_prefix(const uint8_t *k, uint32_t klen)
     return p;
 }
 
-static inline int node_cmp(const mem_node_t *n, uint64_t kp, const uint8_t *k, uint32_t klen,
-                           uint64_t seq)
+/* a key as its two prefix words (bytes 0-7 and 8-15) */
+typedef struct mem_key {
+    uint64_t p1, p2;
+    const uint8_t *k;
+    uint32_t klen;
+} mem_key_t;
+
+static inline mem_key_t mem_key(const uint8_t *k, uint32_t klen)
 {
-    if (n->prefix != kp) {
-        return n->prefix < kp ? -1 : 1;
+    mem_key_t mk = {key_prefix(k, klen), klen > 8 ? key_prefix(k + 8, klen - 8) : 0, k, klen};
+    return mk;
+}
+
+static inline int node_cmp(const mem_node_t *n, const mem_key_t *mk, uint64_t seq)
+{
+    if (n->prefix != mk->p1) {
+        return n->prefix < mk->p1 ? -1 : 1;
     }
-    return helios_ikey_cmp(n->kv, n->klen, n->seq, k, klen, seq);
+    if (n->prefix2 != mk->p2) {
+        return n->prefix2 < mk->p2 ? -1 : 1;
+    }
+    /* equal in the first 16 bytes (zero padded): the rest, then the length, then the seq */
+    if (n->klen > 16 && mk->klen > 16) {
+        uint32_t m = (n->klen < mk->klen ? n->klen : mk->klen) - 16;
+        int c = memcmp(node_kv(n) + 16, mk->k + 16, m);
+        if (c != 0) {
+            return c;
+        }
+    }
+    if (n->klen != mk->klen) {
+        return n->klen < mk->klen ? -1 : 1;
+    }
+    return n->seq > seq ? -1 : n->seq < seq ? 1 : 0;
 }
 
 /* First node >= (k, seq); fills prev[] with the last node < it per level when prev != NULL. */
-static mem_node_t *mem_find_ge(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t seq,
+static mem_node_t *mem_find_ge(helios_mem_t *m, const mem_key_t *mk, uint64_t seq,
                                mem_node_t **prev)
 {
-    uint64_t kp = key_prefix(k, klen);
     mem_node_t *x = m->head;
     int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
     for (;;) {
@@ -170,7 +206,7 @@ static mem_node_t *mem_find_ge(helios_mem_t *m, const uint8_t *k, uint32_t klen,
         if (nx != NULL) {
             __builtin_prefetch(atomic_load_explicit(&nx->next[level], memory_order_relaxed));
         }
-        if (nx != NULL && node_cmp(nx, kp, k, klen, seq) < 0) {
+        if (nx != NULL && node_cmp(nx, mk, seq) < 0) {
             x = nx;
             continue;
         }
@@ -185,14 +221,13 @@ static mem_node_t *mem_find_ge(helios_mem_t *m, const uint8_t *k, uint32_t klen,
 }
 
 /* Last node < (k, seq), or head. */
-static mem_node_t *mem_find_lt(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t seq)
+static mem_node_t *mem_find_lt(helios_mem_t *m, const mem_key_t *mk, uint64_t seq)
 {
-    uint64_t kp = key_prefix(k, klen);
     mem_node_t *x = m->head;
     int level = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
     for (;;) {
         mem_node_t *nx = atomic_load_explicit(&x->next[level], memory_order_acquire);
-        if (nx != NULL && node_cmp(nx, kp, k, klen, seq) < 0) {
+        if (nx != NULL && node_cmp(nx, mk, seq) < 0) {
             x = nx;
             continue;
         }
@@ -235,12 +270,52 @@ static uint32_t mem_random_height(helios_mem_t *m)
     return h;
 }
 
+/* prev[] for an insert of (k, seq) above m->last, starting from the finger. A node after
+   finger[l] at level l is past m->last at every level below, so once the walk at a level
+   moves, its node is the better start for the level below; else finger[l - 1] is. */
+static void mem_find_from_finger(helios_mem_t *m, const mem_key_t *mk, uint64_t seq,
+                                 mem_node_t **prev)
+{
+    int top = (int)atomic_load_explicit(&m->max_height, memory_order_relaxed) - 1;
+    /* the lowest level whose finger already brackets the key; every level above it does too */
+    int v = 0;
+    for (; v <= top; v++) {
+        mem_node_t *nx = atomic_load_explicit(&m->finger[v]->next[v], memory_order_relaxed);
+        if (nx == NULL || node_cmp(nx, mk, seq) >= 0) {
+            break;
+        }
+    }
+    for (int l = top; l >= v; l--) {
+        prev[l] = m->finger[l];
+    }
+    int moved = 0;
+    mem_node_t *x = NULL;
+    for (int l = v - 1; l >= 0; l--) {
+        if (!moved) {
+            x = m->finger[l];
+        }
+        for (;;) {
+            mem_node_t *nx = atomic_load_explicit(&x->next[l], memory_order_relaxed);
+            if (nx == NULL || node_cmp(nx, mk, seq) >= 0) {
+                break;
+            }
+            x = nx;
+            moved = 1;
+        }
+        prev[l] = x;
+    }
+}
+
 int32_t helios_mem_add(helios_mem_t *m, uint64_t seq, uint32_t type, const uint8_t *k,
                        uint32_t klen, const uint8_t *v, uint32_t vlen)
 {
     mem_node_t *prev[MEM_MAX_HEIGHT];
-    mem_node_t *at = mem_find_ge(m, k, klen, seq, prev);
-    (void)at;
+    mem_key_t mk = mem_key(k, klen);
+    if (m->last != NULL && node_cmp(m->last, &mk, seq) < 0) {
+        mem_find_from_finger(m, &mk, seq, prev);
+    } else {
+        (void)mem_find_ge(m, &mk, seq, prev);
+    }
     uint32_t h = mem_random_height(m);
     uint32_t cur = atomic_load_explicit(&m->max_height, memory_order_relaxed);
     if (h > cur) {
@@ -255,18 +330,19 @@ int32_t helios_mem_add(helios_mem_t *m, uint64_t seq, uint32_t type, const uint8
     if (n == NULL) {
         return HELIOS_ERR_OUT_OF_MEMORY;
     }
-    n->prefix = key_prefix(k, klen);
+    n->prefix = mk.p1;
+    n->prefix2 = mk.p2;
     n->seq = seq;
     n->klen = klen;
     n->vlen = vlen;
     n->type = type;
     n->height = h;
-    n->kv = (uint8_t *)n + nsz;
+    uint8_t *kv = node_kv(n);
     if (klen > 0) {
-        memcpy(n->kv, k, klen);
+        memcpy(kv, k, klen);
     }
     if (vlen > 0) {
-        memcpy(n->kv + klen, v, vlen);
+        memcpy(kv + klen, v, vlen);
     }
     for (uint32_t i = 0; i < h; i++) {
         atomic_store_explicit(&n->next[i],
@@ -274,6 +350,11 @@ int32_t helios_mem_add(helios_mem_t *m, uint64_t seq, uint32_t type, const uint8
                               memory_order_relaxed);
         atomic_store_explicit(&prev[i]->next[i], n, memory_order_release);
     }
+    uint32_t top = atomic_load_explicit(&m->max_height, memory_order_relaxed);
+    for (uint32_t i = 0; i < top; i++) {
+        m->finger[i] = i < h ? n : prev[i];
+    }
+    m->last = n;
     atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
     if (seq < atomic_load_explicit(&m->min_seq, memory_order_relaxed)) {
         atomic_store(&m->min_seq, seq);
@@ -286,9 +367,9 @@ int32_t helios_mem_add(helios_mem_t *m, uint64_t seq, uint32_t type, const uint8
 
 static void node_entry(const mem_node_t *n, helios_entry_t *e)
 {
-    e->key = n->kv;
+    e->key = node_kv(n);
     e->klen = n->klen;
-    e->val = n->kv + n->klen;
+    e->val = e->key + n->klen;
     e->vlen = n->vlen;
     e->seq = n->seq;
     e->type = n->type;
@@ -297,8 +378,10 @@ static void node_entry(const mem_node_t *n, helios_entry_t *e)
 int helios_mem_get(helios_mem_t *m, const uint8_t *k, uint32_t klen, uint64_t snap,
                    helios_entry_t *out)
 {
-    mem_node_t *n = mem_find_ge(m, k, klen, snap, NULL);
-    if (n == NULL || helios_ukey_cmp(n->kv, n->klen, k, klen) != 0) {
+    mem_key_t mk = mem_key(k, klen);
+    mem_node_t *n = mem_find_ge(m, &mk, snap, NULL);
+    if (n == NULL || n->prefix != mk.p1 || n->prefix2 != mk.p2 || n->klen != klen ||
+        (klen > 16 && memcmp(node_kv(n) + 16, k + 16, klen - 16) != 0)) {
         return 0;
     }
     node_entry(n, out);
@@ -345,13 +428,15 @@ static void mi_set(mem_iter_t *it, mem_node_t *n)
 static void mi_seek(helios_sti_t *s, const uint8_t *k, uint32_t klen, uint64_t seq)
 {
     mem_iter_t *it = (mem_iter_t *)s;
-    mi_set(it, mem_find_ge(it->m, k, klen, seq, NULL));
+    mem_key_t mk = mem_key(k, klen);
+    mi_set(it, mem_find_ge(it->m, &mk, seq, NULL));
 }
 
 static void mi_seek_lt(helios_sti_t *s, const uint8_t *k, uint32_t klen, uint64_t seq)
 {
     mem_iter_t *it = (mem_iter_t *)s;
-    mi_set(it, mem_find_lt(it->m, k, klen, seq));
+    mem_key_t mk = mem_key(k, klen);
+    mi_set(it, mem_find_lt(it->m, &mk, seq));
 }
 
 static void mi_first(helios_sti_t *s)
@@ -376,7 +461,8 @@ static void mi_prev(helios_sti_t *s)
 {
     mem_iter_t *it = (mem_iter_t *)s;
     mem_node_t *n = it->node;
-    mi_set(it, mem_find_lt(it->m, n->kv, n->klen, n->seq));
+    mem_key_t mk = mem_key(node_kv(n), n->klen);
+    mi_set(it, mem_find_lt(it->m, &mk, n->seq));
 }
 
 static void mi_destroy(helios_sti_t *s)

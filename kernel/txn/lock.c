@@ -27,6 +27,18 @@ int64_t helios_txn_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* an empty table of n slots (a power of two) replacing the current one, which the caller
+   frees or rehashes; 53200 when out of memory (the current one stays) */
+static int32_t lk_table_new(helios_txnmgr_t *m, uint64_t n)
+{
+    lk_entry_t **ents = calloc(n, sizeof(lk_entry_t *) + sizeof(uint32_t));
+    if (ents == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+    m->ents = ents;
+    m->tags = (uint32_t *)(ents + n);
+    m->n_slots = n;
+    return 0;
+}
+
 int32_t helios_txnmgr_create(helios_txnmgr_t **out)
 {
     helios_txnmgr_t *m = calloc(1, sizeof *m);
@@ -42,9 +54,7 @@ int32_t helios_txnmgr_create(helios_txnmgr_t **out)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&m->ser_cv, &ca);
     pthread_condattr_destroy(&ca);
-    m->n_buckets = LK_BUCKETS;
-    m->buckets = calloc(m->n_buckets, sizeof(lk_entry_t *));
-    if (m->buckets == NULL) {
+    if (lk_table_new(m, LK_SLOTS) != 0) {
         free(m);
         return HELIOS_ERR_OUT_OF_MEMORY;
     }
@@ -55,21 +65,23 @@ int32_t helios_txnmgr_create(helios_txnmgr_t **out)
 void helios_txnmgr_destroy(helios_txnmgr_t *m)
 {
     if (m == NULL) return;
-    for (uint64_t b = 0; b < m->n_buckets; b++) {
-        lk_entry_t *e = m->buckets[b];
-        while (e != NULL) {
-            lk_entry_t *n = e->next;
-            free(e->holders);
-            free(e);
-            e = n;
-        }
+    for (uint64_t i = 0; i < m->n_slots; i++) {
+        lk_entry_t *e = m->ents[i];
+        if (e == NULL) continue;
+        if (e->holders != &e->one) free(e->holders);
+        if (!e->small) free(e);
+    }
+    while (m->chunks != NULL) {
+        lk_chunk_t *c = m->chunks;
+        m->chunks = c->next;
+        free(c);
     }
     txn_ser_destroy(m);
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->ser_mu);
     pthread_cond_destroy(&m->ser_cv);
-    free(m->buckets);
+    free(m->ents);
     free(m);
 }
 
@@ -112,56 +124,166 @@ void helios_txn_free(helios_txn_t *t)
     free(t);
 }
 
-static uint64_t lk_hash(uint32_t tree, const void *key, uint32_t klen)
+/* the key's tag: a 32-bit hash, never 0 (8 bytes at a time; row and index keys are short) */
+static uint32_t lk_hash(uint32_t tree, const void *key, uint32_t klen)
 {
-    uint64_t h = 1469598103934665603ull ^ tree;
     const uint8_t *p = key;
-    for (uint32_t i = 0; i < klen; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)tree << 32) ^ klen;
+    while (klen >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        klen -= 8;
     }
-    return h ^ (h >> 29);
+    uint64_t w = 0;
+    for (uint32_t i = 0; i < klen; i++) w |= (uint64_t)p[i] << (8 * i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdull;
+    uint32_t t = (uint32_t)(h ^ (h >> 32));
+    return t != 0 ? t : 1;
 }
 
-/* double the table (a transaction writing many rows holds many locks); caller holds mu */
-static void grow(helios_txnmgr_t *m)
+/* rebuild the table with n slots (a power of two, more than twice the entries); caller holds
+   mu. On allocation failure the old table stays (longer probes, still correct). */
+static void lk_resize(helios_txnmgr_t *m, uint64_t n)
 {
-    uint64_t nb = m->n_buckets * 2;
-    lk_entry_t **b = calloc(nb, sizeof(lk_entry_t *));
-    if (b == NULL) return; /* keep the longer chains */
-    for (uint64_t i = 0; i < m->n_buckets; i++) {
-        lk_entry_t *e = m->buckets[i];
-        while (e != NULL) {
-            lk_entry_t *n = e->next;
-            e->next = b[e->hash % nb];
-            b[e->hash % nb] = e;
-            e = n;
+    lk_entry_t **old_ents = m->ents;
+    uint32_t *old_tags = m->tags;
+    uint64_t old_n = m->n_slots;
+    if (lk_table_new(m, n) != 0) return;
+    for (uint64_t i = 0; i < old_n; i++) {
+        if (old_tags[i] == 0) continue;
+        uint64_t j = old_tags[i] & (n - 1);
+        while (m->tags[j] != 0) j = (j + 1) & (n - 1);
+        m->tags[j] = old_tags[i];
+        m->ents[j] = old_ents[i];
+    }
+    free(old_ents);
+}
+
+/* the slot of (tree, key), or the empty slot where it would go; caller holds mu */
+static uint64_t lk_probe(const helios_txnmgr_t *m, uint32_t h, uint32_t tree, const void *key,
+                         uint32_t klen)
+{
+    uint64_t mask = m->n_slots - 1;
+    uint64_t i = h & mask;
+    for (; m->tags[i] != 0; i = (i + 1) & mask) {
+        if (m->tags[i] != h) continue;
+        const lk_entry_t *e = m->ents[i];
+        if (e->tree == tree && e->klen == klen && memcmp(e->key, key, klen) == 0) break;
+    }
+    return i;
+}
+
+#define LK_SMALL_SIZE ((sizeof(lk_entry_t) + LK_SMALL_KEY + 15) & ~(size_t)15)
+
+static void lk_entry_free(helios_txnmgr_t *m, lk_entry_t *e);
+
+/* a zeroed entry for a key of klen bytes; caller holds mu */
+static lk_entry_t *lk_entry_alloc(helios_txnmgr_t *m, uint32_t klen)
+{
+    lk_entry_t *e;
+    if (klen > LK_SMALL_KEY) {
+        e = malloc(sizeof *e + klen);
+        if (e != NULL) memset(e, 0, sizeof *e);
+        return e;
+    }
+    if (m->free_small != NULL) {
+        e = m->free_small;
+        m->free_small = (lk_entry_t *)e->holders;
+    } else {
+        lk_chunk_t *c = m->chunks;
+        if (c == NULL || c->used == LK_CHUNK_ENTRIES) {
+            c = malloc(sizeof *c + LK_SMALL_SIZE * LK_CHUNK_ENTRIES);
+            if (c == NULL) return NULL;
+            c->used = 0;
+            c->next = m->chunks;
+            m->chunks = c;
         }
+        e = (lk_entry_t *)(c->data + LK_SMALL_SIZE * c->used++);
     }
-    free(m->buckets);
-    m->buckets = b;
-    m->n_buckets = nb;
+    memset(e, 0, sizeof *e);
+    e->small = 1;
+    m->n_small++;
+    return e;
 }
 
-static lk_entry_t *lk_find(helios_txnmgr_t *m, uint64_t h, uint32_t tree, const void *key,
-                           uint32_t klen)
+/* the entry of (tree, key), created (no holders) when there is none; NULL when out of memory */
+static lk_entry_t *lk_get(helios_txnmgr_t *m, uint32_t h, uint32_t tree, const void *key,
+                          uint32_t klen)
 {
-    for (lk_entry_t *e = m->buckets[h % m->n_buckets]; e != NULL; e = e->next) {
-        if (e->hash == h && e->tree == tree && e->klen == klen && memcmp(e->key, key, klen) == 0)
-            return e;
+    uint64_t i = lk_probe(m, h, tree, key, klen);
+    if (m->tags[i] != 0) return m->ents[i];
+    lk_entry_t *e = lk_entry_alloc(m, klen);
+    if (e == NULL) return NULL;
+    e->hash = h;
+    e->tree = tree;
+    e->klen = klen;
+    e->holders = &e->one;
+    e->cap_holders = 1;
+    memcpy(e->key, key, klen);
+    if ((m->n_entries + 1) * 2 > m->n_slots) {
+        lk_resize(m, m->n_slots * 2);
+        if (m->n_entries + 1 >= m->n_slots) {
+            lk_entry_free(m, e); /* could not grow a full table */
+            return NULL;
+        }
+        i = lk_probe(m, h, tree, key, klen);
     }
-    return NULL;
+    m->tags[i] = h;
+    m->ents[i] = e;
+    m->n_entries++;
+    return e;
+}
+
+static void lk_entry_free(helios_txnmgr_t *m, lk_entry_t *e)
+{
+    if (e->holders != &e->one) free(e->holders);
+    if (!e->small) {
+        free(e);
+        return;
+    }
+    e->holders = (lk_holder_t *)m->free_small;
+    m->free_small = e;
+    if (--m->n_small > 0) return;
+    /* no chunk entry in use: give the chunks back */
+    while (m->chunks != NULL) {
+        lk_chunk_t *c = m->chunks;
+        m->chunks = c->next;
+        free(c);
+    }
+    m->free_small = NULL;
+}
+
+/* take an entry nobody holds or waits for out of the table; caller holds mu */
+static void lk_remove(helios_txnmgr_t *m, lk_entry_t *e)
+{
+    uint64_t mask = m->n_slots - 1;
+    uint64_t i = e->hash & mask;
+    while (m->ents[i] != e) i = (i + 1) & mask;
+    /* backward-shift deletion: move up each later entry of the run whose home slot is not
+       cyclically inside (i, j], so every entry stays reachable from its home slot */
+    for (uint64_t j = (i + 1) & mask; m->tags[j] != 0; j = (j + 1) & mask) {
+        uint64_t k = m->tags[j] & mask;
+        int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (stays) continue;
+        m->tags[i] = m->tags[j];
+        m->ents[i] = m->ents[j];
+        i = j;
+    }
+    m->tags[i] = 0;
+    m->ents[i] = NULL;
+    m->n_entries--;
 }
 
 static void lk_maybe_free(helios_txnmgr_t *m, lk_entry_t *e)
 {
     if (e->n_holders > 0 || e->n_waiters > 0) return;
-    lk_entry_t **pp = &m->buckets[e->hash % m->n_buckets];
-    while (*pp != e) pp = &(*pp)->next;
-    *pp = e->next;
-    m->n_entries--;
-    free(e->holders);
-    free(e);
+    lk_remove(m, e);
+    lk_entry_free(m, e);
 }
 
 static uint32_t holder_mode(const lk_entry_t *e, const helios_txn_t *t)
@@ -210,9 +332,12 @@ static int32_t grant(helios_txn_t *t, lk_entry_t *e, uint32_t mode, uint32_t pre
     }
     if (prev == 0) {
         if (e->n_holders == e->cap_holders) {
-            uint32_t nc = e->cap_holders ? e->cap_holders * 2 : 2;
-            lk_holder_t *nh = realloc(e->holders, sizeof *nh * nc);
+            /* shared holders beyond the inline one */
+            uint32_t nc = e->cap_holders * 2;
+            lk_holder_t *nh = malloc(sizeof *nh * nc);
             if (nh == NULL) return HELIOS_ERR_OUT_OF_MEMORY;
+            memcpy(nh, e->holders, sizeof *nh * e->n_holders);
+            if (e->holders != &e->one) free(e->holders);
             e->holders = nh;
             e->cap_holders = nc;
         }
@@ -235,9 +360,9 @@ uint32_t helios_txn_lock_held(helios_txn_t *t, uint32_t tree, const void *key, u
 {
     if (t->n_held == 0) return 0;
     helios_txnmgr_t *m = t->m;
-    uint64_t h = lk_hash(tree, key, klen);
+    uint32_t h = lk_hash(tree, key, klen);
     pthread_mutex_lock(&m->mu);
-    lk_entry_t *e = lk_find(m, h, tree, key, klen);
+    lk_entry_t *e = m->ents[lk_probe(m, h, tree, key, klen)];
     uint32_t r = e != NULL ? holder_mode(e, t) : 0;
     pthread_mutex_unlock(&m->mu);
     return r;
@@ -248,24 +373,13 @@ int32_t helios_txn_lock(helios_txn_t *t, uint32_t tree, const void *key, uint32_
 {
     helios_txnmgr_t *m = t->m;
     uint32_t mode = o->mode == HELIOS_LOCK_SHARE ? HELIOS_LOCK_SHARE : HELIOS_LOCK_EXCL;
-    uint64_t h = lk_hash(tree, key, klen);
+    uint32_t h = lk_hash(tree, key, klen);
     int32_t rc = 0;
     pthread_mutex_lock(&m->mu);
-    lk_entry_t *e = lk_find(m, h, tree, key, klen);
+    lk_entry_t *e = lk_get(m, h, tree, key, klen);
     if (e == NULL) {
-        e = calloc(1, sizeof *e + klen);
-        if (e == NULL) {
-            pthread_mutex_unlock(&m->mu);
-            return txerr(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory%s", "");
-        }
-        e->hash = h;
-        e->tree = tree;
-        e->klen = klen;
-        memcpy(e->key, key, klen);
-        if (m->n_entries >= m->n_buckets * 2) grow(m);
-        e->next = m->buckets[h % m->n_buckets];
-        m->buckets[h % m->n_buckets] = e;
-        m->n_entries++;
+        pthread_mutex_unlock(&m->mu);
+        return txerr(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory%s", "");
     }
     uint32_t mine = holder_mode(e, t);
     if (mine >= mode) goto done;
@@ -365,8 +479,9 @@ uint64_t helios_txn_lock_mark(const helios_txn_t *t)
     return t->n_held;
 }
 
-/* release or downgrade held[i]; caller holds m->mu */
-static void release_one(helios_txn_t *t, held_lock_t *hl)
+/* release or downgrade one held lock; returns 1 when its entry is left unused (the caller
+   removes and frees it). Caller holds m->mu. */
+static int release_one(helios_txn_t *t, held_lock_t *hl)
 {
     lk_entry_t *e = hl->e;
     for (uint32_t i = 0; i < e->n_holders; i++) {
@@ -379,20 +494,52 @@ static void release_one(helios_txn_t *t, held_lock_t *hl)
         }
         break;
     }
-    lk_maybe_free(t->m, e);
+    return e->n_holders == 0 && e->n_waiters == 0;
 }
 
 void helios_txn_unlock_to(helios_txn_t *t, uint64_t mark)
 {
     if (t->n_held <= mark) return;
     helios_txnmgr_t *m = t->m;
+    /* a large release (the end of a bulk insert) first collects the unused entries: when they
+       are the whole table, it is emptied at once instead of one random probe per entry */
+    uint64_t n_rel = t->n_held - mark, n_dead = 0;
+    lk_entry_t **dead = n_rel >= 1024 ? malloc(sizeof *dead * n_rel) : NULL;
     pthread_mutex_lock(&m->mu);
     while (t->n_held > mark) {
         t->n_held--;
-        release_one(t, &t->held[t->n_held]);
+        lk_entry_t *e = t->held[t->n_held].e;
+        if (!release_one(t, &t->held[t->n_held])) continue;
+        if (dead != NULL) {
+            dead[n_dead++] = e;
+        } else {
+            lk_remove(m, e);
+            lk_entry_free(m, e);
+        }
+    }
+    if (dead != NULL) {
+        if (n_dead == m->n_entries) {
+            lk_entry_t **old = m->ents;
+            if (m->n_slots > LK_SLOTS && lk_table_new(m, LK_SLOTS) == 0) {
+                free(old);
+            } else {
+                memset(m->ents, 0, (sizeof(lk_entry_t *) + sizeof(uint32_t)) * m->n_slots);
+            }
+            m->n_entries = 0;
+        } else {
+            for (uint64_t i = 0; i < n_dead; i++) lk_remove(m, dead[i]);
+        }
+        for (uint64_t i = 0; i < n_dead; i++) lk_entry_free(m, dead[i]);
+    }
+    /* after a transaction with many locks, a small table again keeps probes in cache */
+    if (m->n_slots > LK_SLOTS && m->n_entries * 16 < m->n_slots) {
+        uint64_t n = LK_SLOTS;
+        while (n < m->n_entries * 4) n *= 2;
+        lk_resize(m, n);
     }
     if (m->n_waiting > 0) pthread_cond_broadcast(&m->cv);
     pthread_mutex_unlock(&m->mu);
+    free(dead);
 }
 
 void helios_txn_unlock_all(helios_txn_t *t)

@@ -17,6 +17,9 @@ typedef struct stx_sp {
 struct stx {
     helios_txn_t *tx;
     int64_t deadline_us;
+    /* the duration settings parsed, valid while the session's settings_version is set_ver */
+    uint32_t set_ver;
+    int64_t stmt_timeout_ms, lock_timeout_ms, deadlock_timeout_ms;
     uint32_t n_stmts; /* since the transaction began */
     stx_sp_t *sps;
     uint32_t n_sps, cap_sps;
@@ -90,12 +93,23 @@ static int64_t setting_ms(helios_session_t *s, const char *name)
     return d < 1 ? 1 : (int64_t)d;
 }
 
+/* every statement and every row lock reads these: parse them again only after a SET */
+static void timeouts_refresh(helios_session_t *s, struct stx *x)
+{
+    if (x->set_ver == s->settings_version && s->settings_version != 0) return;
+    x->stmt_timeout_ms = setting_ms(s, "statement_timeout");
+    x->lock_timeout_ms = setting_ms(s, "lock_timeout");
+    x->deadlock_timeout_ms = setting_ms(s, "deadlock_timeout");
+    x->set_ver = s->settings_version;
+}
+
 void stx_stmt_start(helios_session_t *s)
 {
     struct stx *x = s->txn.x;
     if (x == NULL) return;
     x->n_stmts++;
-    int64_t ms = setting_ms(s, "statement_timeout");
+    timeouts_refresh(s, x);
+    int64_t ms = x->stmt_timeout_ms;
     x->deadline_us = ms > 0 ? helios_txn_now_us() + ms * 1000 : 0;
 }
 
@@ -140,9 +154,10 @@ int32_t stx_lock(exec_ctx_t *cx, table_t *t, uint32_t tree, const void *key, uin
     helios_lock_opts_t o = {0};
     o.mode = mode;
     o.wait = wait;
-    o.lock_timeout_ms = setting_ms(s, "lock_timeout");
+    timeouts_refresh(s, x);
+    o.lock_timeout_ms = x->lock_timeout_ms;
     o.deadline_us = x->deadline_us;
-    o.deadlock_timeout_ms = setting_ms(s, "deadlock_timeout");
+    o.deadlock_timeout_ms = x->deadlock_timeout_ms;
     o.cancel = &s->cancel;
     o.what = t != NULL ? t->name : "?";
     helios_err_t e = HELIOS_ERR_INIT;

@@ -13,14 +13,30 @@ typedef struct lk_holder {
 } lk_holder_t;
 
 typedef struct lk_entry {
-    struct lk_entry *next; /* hash chain */
-    uint64_t hash;
+    uint64_t hash; /* its tag (see the table below) */
     uint32_t tree, klen;
     uint32_t n_holders, cap_holders;
-    lk_holder_t *holders;
+    lk_holder_t *holders; /* &one while cap_holders is 1 (the usual single holder) */
+    lk_holder_t one;
     uint32_t n_waiters;
+    uint32_t small; /* from the manager's entry chunks (key of at most LK_SMALL_KEY bytes) */
     uint8_t key[];
 } lk_entry_t;
+
+/* entries with short keys (every row and index key of usual width) come from chunks of
+   LK_CHUNK_ENTRIES, recycled through a free list, and the chunks go once no such entry is in
+   use: a transaction taking 100,000 locks does not malloc and free each */
+#define LK_SMALL_KEY 40u
+#define LK_CHUNK_ENTRIES 512u
+typedef struct lk_chunk {
+    struct lk_chunk *next;
+    uint32_t used;
+    _Alignas(16) uint8_t data[];
+} lk_chunk_t;
+
+/* The lock table: open addressing with linear probing over two arrays of n_slots, entry
+   pointers and 32-bit tags (the hash's low bits, never 0; 0 marks an empty slot). The tag's low
+   bits are the home slot, so probing past other keys, deleting and resizing read tags only. */
 
 typedef struct held_lock {
     lk_entry_t *e;
@@ -71,13 +87,18 @@ struct helios_txn {
     ser_rec_t *rec;
 };
 
-#define LK_BUCKETS 16384u /* initial size; doubles when entries outnumber buckets twice */
+#define LK_SLOTS 4096u /* initial size (a power of two); doubles past half full, shrinks back
+                          when a large transaction's locks are gone */
 
 struct helios_txnmgr {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    lk_entry_t **buckets;
-    uint64_t n_buckets, n_entries;
+    lk_entry_t **ents;   /* one allocation: n_slots entry pointers, then n_slots tags */
+    uint32_t *tags;
+    uint64_t n_slots, n_entries;
+    lk_chunk_t *chunks;     /* newest first */
+    lk_entry_t *free_small; /* linked through their holders pointer */
+    uint64_t n_small;       /* chunk entries in use */
     uint32_t n_waiting;
     uint64_t gen;
     helios_txn_stats_t stats;

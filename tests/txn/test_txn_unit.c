@@ -1,7 +1,8 @@
 /* tests/txn/test_txn_unit.c -- kernel/txn without a server (label unit, runs under ASan):
  * lock compatibility, NOWAIT / SKIP LOCKED, lock_timeout, statement deadline, a waiter woken
- * by a release, deadlock detection, savepoint lock marks, SERIALIZABLE validation of point and
- * range reads against committed and pending writers. */
+ * by a release, deadlock detection, savepoint lock marks, many locks (table growth, large
+ * releases with and without other holders), SERIALIZABLE validation of point and range reads
+ * against committed and pending writers. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +148,111 @@ static void test_locks(helios_txnmgr_t *m)
     helios_txn_free(c);
 }
 
+/* many keys: the table grows, a large release empties it at once when nothing else is held,
+   and removes entry by entry (keeping every other entry findable) when something is */
+static void test_many_locks(helios_txnmgr_t *m)
+{
+    helios_txn_t *a = helios_txn_new(m, 11), *b = helios_txn_new(m, 12), *c = helios_txn_new(m, 13);
+    char k[32];
+    enum { NA = 20000, NB = 250 }; /* b: every 67th step, NB * 67 < NA */
+    int bad = 0;
+    for (int i = 0; i < NA; i++) {
+        snprintf(k, sizeof k, "r%d", i);
+        bad += lk(a, k, HELIOS_LOCK_EXCL, HELIOS_LOCK_WAIT) != 0;
+        if (i % 67 == 0 && i / 67 < NB) {
+            snprintf(k, sizeof k, "q%d", i / 67);
+            bad += lk(b, k, HELIOS_LOCK_EXCL, HELIOS_LOCK_WAIT) != 0;
+        }
+    }
+    CHECK(bad == 0, "%d of the many locks failed", bad);
+    uint64_t mark = helios_txn_lock_mark(a);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(k, sizeof k, "late%d", i);
+        bad += lk(a, k, HELIOS_LOCK_EXCL, HELIOS_LOCK_WAIT) != 0;
+    }
+    bad = 0;
+    for (int i = 0; i < NA; i += 7) {
+        snprintf(k, sizeof k, "r%d", i);
+        bad += helios_txn_lock_held(a, 7, k, (uint32_t)strlen(k)) != HELIOS_LOCK_EXCL;
+        bad += lk(c, k, HELIOS_LOCK_SHARE, HELIOS_LOCK_NOWAIT) != HELIOS_ERR_LOCK_NOT_AVAILABLE;
+    }
+    CHECK(bad == 0, "%d of a's keys not held or grantable to c", bad);
+    /* release back to the mark while b holds keys: entry-by-entry removal */
+    helios_txn_unlock_to(a, mark);
+    bad = 0;
+    for (int i = 0; i < 3000; i += 3) {
+        snprintf(k, sizeof k, "late%d", i);
+        bad += helios_txn_lock_held(a, 7, k, (uint32_t)strlen(k)) != 0;
+    }
+    for (int i = 0; i < NA; i += 5) {
+        snprintf(k, sizeof k, "r%d", i);
+        bad += helios_txn_lock_held(a, 7, k, (uint32_t)strlen(k)) != HELIOS_LOCK_EXCL;
+    }
+    for (int i = 0; i < NB; i++) {
+        snprintf(k, sizeof k, "q%d", i);
+        bad += helios_txn_lock_held(b, 7, k, (uint32_t)strlen(k)) != HELIOS_LOCK_EXCL;
+    }
+    CHECK(bad == 0, "%d wrong after a partial release", bad);
+    helios_txn_unlock_all(a);
+    bad = 0;
+    for (int i = 0; i < NB; i++) {
+        snprintf(k, sizeof k, "q%d", i);
+        bad += helios_txn_lock_held(b, 7, k, (uint32_t)strlen(k)) != HELIOS_LOCK_EXCL;
+        bad += lk(c, k, HELIOS_LOCK_SHARE, HELIOS_LOCK_NOWAIT) != HELIOS_ERR_LOCK_NOT_AVAILABLE;
+    }
+    for (int i = 0; i < NA; i += 3) {
+        snprintf(k, sizeof k, "r%d", i);
+        bad += lk(c, k, HELIOS_LOCK_EXCL, HELIOS_LOCK_NOWAIT) != 0;
+    }
+    CHECK(bad == 0, "%d wrong after a's full release with b holding", bad);
+    helios_txn_unlock_all(b);
+    helios_txn_unlock_all(c);
+    /* shared keys: one holder's large release leaves the other's */
+    bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        snprintf(k, sizeof k, "sh%d", i);
+        bad += lk(a, k, HELIOS_LOCK_SHARE, HELIOS_LOCK_WAIT) != 0;
+        bad += lk(b, k, HELIOS_LOCK_SHARE, HELIOS_LOCK_WAIT) != 0;
+    }
+    helios_txn_unlock_all(a);
+    for (int i = 0; i < 2000; i += 9) {
+        snprintf(k, sizeof k, "sh%d", i);
+        bad += helios_txn_lock_held(b, 7, k, (uint32_t)strlen(k)) != HELIOS_LOCK_SHARE;
+        bad += lk(c, k, HELIOS_LOCK_EXCL, HELIOS_LOCK_NOWAIT) != HELIOS_ERR_LOCK_NOT_AVAILABLE;
+    }
+    helios_txn_unlock_all(b);
+    /* b's release emptied the table: every key is free again */
+    for (int i = 0; i < 2000; i += 9) {
+        snprintf(k, sizeof k, "sh%d", i);
+        bad += helios_txn_lock_held(b, 7, k, (uint32_t)strlen(k)) != 0;
+        bad += lk(c, k, HELIOS_LOCK_EXCL, HELIOS_LOCK_NOWAIT) != 0;
+    }
+    CHECK(bad == 0, "%d wrong with shared holders", bad);
+    helios_txn_unlock_all(c);
+    /* long keys (allocated apart from the short ones) beside short ones */
+    char lkey[128];
+    for (int i = 0; i < 1500; i++) {
+        snprintf(lkey, sizeof lkey, "%080d", i);
+        bad += lk(a, lkey, HELIOS_LOCK_EXCL, HELIOS_LOCK_WAIT) != 0;
+        snprintf(k, sizeof k, "s%d", i);
+        bad += lk(a, k, HELIOS_LOCK_EXCL, HELIOS_LOCK_WAIT) != 0;
+    }
+    for (int i = 0; i < 1500; i += 7) {
+        snprintf(lkey, sizeof lkey, "%080d", i);
+        bad += lk(b, lkey, HELIOS_LOCK_EXCL, HELIOS_LOCK_NOWAIT) != HELIOS_ERR_LOCK_NOT_AVAILABLE;
+    }
+    helios_txn_unlock_all(a);
+    for (int i = 0; i < 1500; i += 7) {
+        snprintf(lkey, sizeof lkey, "%080d", i);
+        bad += lk(b, lkey, HELIOS_LOCK_EXCL, HELIOS_LOCK_NOWAIT) != 0;
+    }
+    helios_txn_unlock_all(b);
+    CHECK(bad == 0, "%d wrong with long keys", bad);
+    helios_txn_free(a);
+    helios_txn_free(b);
+    helios_txn_free(c);
+}
+
 static int32_t commit_keys(helios_txn_t *t, const char *k, helios_seq_t seq, int finish)
 {
     uint32_t tree = 9, kl = (uint32_t)strlen(k);
@@ -218,6 +324,7 @@ int main(void)
     helios_txnmgr_t *m = NULL;
     CHECK(helios_txnmgr_create(&m) == 0, "create");
     test_locks(m);
+    test_many_locks(m);
     test_ser(m);
     helios_txnmgr_destroy(m);
     printf("%d checks, %d failed\n", checks, failures);
