@@ -42,10 +42,21 @@ static const char *slot_name(xctx_t *x, uint32_t depth, uint32_t slot)
     return NULL;
 }
 
+static void collect_names(xctx_t *x, plan_t *p);
+
+static void collect_expr_names(xctx_t *x, const expr_t *e)
+{
+    if (e == NULL) return;
+    if (e->kind == E_SUBQ && e->sub != NULL) collect_names(x, e->sub);
+    for (uint32_t i = 0; i < e->n_args; i++) collect_expr_names(x, e->args[i]);
+}
+
 /* the names of the columns each scan / subquery / function puts in the wide row */
 static void collect_names(xctx_t *x, plan_t *p)
 {
     if (p == NULL) return;
+    collect_expr_names(x, p->filter);
+    for (uint32_t i = 0; p->exprs != NULL && i < p->n_exprs; i++) collect_expr_names(x, p->exprs[i]);
     if (p->kind == P_SCAN && p->tab != NULL) {
         const char *al = p->alias != NULL ? p->alias : p->tab->name;
         for (uint32_t c = 0; c < p->tab->n_cols; c++) {
@@ -249,6 +260,51 @@ static char *index_cond(xctx_t *x, plan_t *p, uint32_t n, const uint32_t *cols, 
 }
 
 static void node(xctx_t *x, plan_t *p, const char *indent, int root);
+static void node_body(xctx_t *x, plan_t *p, const char *indent, int root, const char *det,
+                      const char *kid, uint32_t d);
+
+static const char *agg_fn_name(uint32_t fn)
+{
+    static const char *n[] = {"?", "count", "count", "sum", "avg", "min", "max", "bool_and",
+                              "bool_or", "string_agg", "array_agg", "stddev", "variance",
+                              "stddev_pop", "var_pop"};
+    return fn < sizeof n / sizeof n[0] ? n[fn] : "?";
+}
+
+/* above an aggregate, a column is a group key or an aggregate's result: name them (pushed on
+   the name list, which is searched newest first); returns how many were pushed */
+static uint32_t push_agg_names(xctx_t *x, plan_t *p)
+{
+    plan_t *a = p;
+    while (a != NULL && (a->kind == P_FILTER || a->kind == P_PROJECT || a->kind == P_TRIM ||
+                         a->kind == P_SORT || a->kind == P_LIMIT || a->kind == P_DISTINCT)) {
+        a = a->l;
+    }
+    if (a == NULL || a->kind != P_AGG) return 0;
+    uint32_t n0 = x->n_names;
+    char **keys = ar_alloc(x->a, sizeof(char *) * (a->n_exprs + 1));
+    for (uint32_t i = 0; i < a->n_exprs; i++) keys[i] = fmt_expr(x, a->exprs[i], a->depth);
+    for (uint32_t i = 0; i < a->n_exprs; i++) add_name(x, a->depth, i, keys[i]);
+    for (uint32_t j = 0; j < a->n_aggs; j++) {
+        agg_def_t *ag = a->aggs[j];
+        const char *arg = ag->star || ag->arg == NULL ? "*" : fmt_expr(x, ag->arg, a->depth);
+        add_name(x, a->depth, a->n_exprs + j,
+                 ar_printf(x->a, "%s(%s%s)", agg_fn_name(ag->fn), ag->distinct ? "DISTINCT " : "",
+                           arg));
+    }
+    return x->n_names - n0;
+}
+
+/* the subqueries an expression runs, as PostgreSQL's "SubPlan N" entries */
+static void subplans(xctx_t *x, const expr_t *e, const char *indent)
+{
+    if (e == NULL) return;
+    if (e->kind == E_SUBQ && e->sub != NULL) {
+        put_line(x, ar_printf(x->a, "%sSubPlan %u", indent, e->subq_id + 1));
+        node(x, e->sub, ar_printf(x->a, "%s  ", indent), 0);
+    }
+    for (uint32_t i = 0; i < e->n_args; i++) subplans(x, e->args[i], indent);
+}
 
 static char *rows_of(xctx_t *x, plan_t *p)
 {
@@ -268,11 +324,55 @@ static void node(xctx_t *x, plan_t *p, const char *indent, int root)
     /* projections and column trims are not nodes of PostgreSQL's plans */
     if ((p->kind == P_PROJECT || p->kind == P_TRIM) && p->l != NULL) {
         node(x, p->l, indent, root);
+        const char *det = root ? "  " : ar_printf(x->a, "%s      ", indent);
+        uint32_t pushed = push_agg_names(x, p);
+        for (uint32_t i = 0; p->kind == P_PROJECT && i < p->n_exprs; i++) subplans(x, p->exprs[i], det);
+        x->n_names -= pushed;
         return;
     }
     const char *det = root ? "  " : ar_printf(x->a, "%s      ", indent);
     const char *kid = det;
     uint32_t d = p->depth;
+    if (p->kind == P_FILTER || p->kind == P_SORT) {
+        /* HAVING and ORDER BY over grouped rows read the aggregate's output */
+        uint32_t pushed = push_agg_names(x, p);
+        if (pushed > 0) {
+            if (p->kind == P_FILTER) {
+                header(x, indent, root, "Result", p);
+                detail(x, det, "Filter", fmt_expr(x, p->filter, d));
+            } else {
+                header(x, indent, root, "Sort", p);
+                sbuf_t b = {0};
+                plan_t *c = p->l;
+                while (c != NULL && c->kind == P_TRIM) c = c->l;
+                for (uint32_t k = 0; k < p->n_sort; k++) {
+                    if (k > 0) sb_puts(&b, ", ");
+                    uint32_t i = p->keys[k].idx;
+                    if (c != NULL && c->kind == P_PROJECT && i < c->n_exprs) put_expr(x, &b, c->exprs[i], d);
+                    else sb_printf(&b, "%u", i + 1);
+                    if (p->keys[k].desc) sb_puts(&b, " DESC");
+                }
+                detail(x, det, "Sort Key", ar_strndup(x->a, b.d != NULL ? b.d : "", b.len));
+                sb_free(&b);
+            }
+            x->n_names -= pushed;
+            node(x, p->l, kid, 0);
+            if (p->kind == P_FILTER) subplans(x, p->filter, det);
+            return;
+        }
+    }
+    if (p->filter != NULL) {
+        /* the subqueries a filter runs are listed after the node's children */
+        node_body(x, p, indent, root, det, kid, d);
+        subplans(x, p->filter, det);
+        return;
+    }
+    node_body(x, p, indent, root, det, kid, d);
+}
+
+static void node_body(xctx_t *x, plan_t *p, const char *indent, int root, const char *det,
+                      const char *kid, uint32_t d)
+{
     switch (p->kind) {
     case P_SCAN: {
         table_t *t = p->tab;

@@ -325,6 +325,17 @@ int main(void)
         heliosdb_disconnect(s2);
     }
 
+    /* subqueries as SubPlan entries; HAVING over the aggregate's output */
+    explain("SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c "
+            "WHERE c.id < 3", &r);
+    CHECK(strstr(r.text, "SubPlan 1") != NULL &&
+              strstr(r.text, "Index Cond: (o.customer_id = c.id)") != NULL,
+          "subplan:\n%s", r.text);
+    explain("SELECT segment, count(*) FROM customers GROUP BY segment HAVING count(*) > 1", &r);
+    CHECK(strstr(r.text, "Filter: (count(*) > 1)") != NULL &&
+              strstr(r.text, "Group Key: customers.segment") != NULL,
+          "having:\n%s", r.text);
+
     /* automatic ANALYZE: a table of 500+ rows gets statistics at its first plan, and again
        once its row count moved by more than 10% */
     CHECK(ex("CREATE TABLE auto_t (id int PRIMARY KEY, k int)") == 0, "auto_t");
