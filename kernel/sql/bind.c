@@ -366,6 +366,27 @@ static int32_t bind_values(bind_ctx_t *bc, scope_t *parent, uint32_t depth,
     return 0;
 }
 
+/* the CTEs of a WITH clause become visible to what is bound next (a SELECT: until it is
+   done; INSERT/UPDATE/DELETE: the whole statement) */
+static int32_t push_ctes(bind_ctx_t *bc, PgQuery__WithClause *w)
+{
+    for (size_t i = 0; i < w->n_ctes; i++) {
+        PgQuery__CommonTableExpr *ce = w->ctes[i]->common_table_expr;
+        if (ce->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+            return bind_err_pos(bc, ce->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                                "data-modifying statements in WITH are not supported");
+        }
+        cte_t *c = ar_zalloc(bc->a, sizeof *c);
+        c->name = ce->ctename;
+        c->sel = ce->ctequery->select_stmt;
+        c->def = ce;
+        c->recursive = w->recursive; /* bind_recursive.c */
+        c->next = bc->ctes;
+        bc->ctes = c;
+    }
+    return 0;
+}
+
 int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__SelectStmt *sel,
                     plan_t **out, out_col_t **cols, uint32_t *n_cols)
 {
@@ -380,21 +401,11 @@ int32_t bind_select(bind_ctx_t *bc, scope_t *parent, uint32_t depth, PgQuery__Se
     bc->win_ok = 0;
     bc->in_win = 0;
     bc->win_ctx = NULL;
-    if (sel->with_clause != NULL) {
-        for (size_t i = 0; i < sel->with_clause->n_ctes; i++) {
-            PgQuery__CommonTableExpr *ce = sel->with_clause->ctes[i]->common_table_expr;
-            if (ce->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
-                return bind_err_pos(bc, ce->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
-                                    "data-modifying statements in WITH are not supported");
-            }
-            cte_t *c = ar_zalloc(bc->a, sizeof *c);
-            c->name = ce->ctename;
-            c->sel = ce->ctequery->select_stmt;
-            c->def = ce;
-            c->recursive = sel->with_clause->recursive; /* bind_recursive.c */
-            c->next = bc->ctes;
-            bc->ctes = c;
-        }
+    if (sel->with_clause != NULL && (rc = push_ctes(bc, sel->with_clause)) != 0) {
+        bc->win_ok = saved_win_ok;
+        bc->in_win = saved_in_win;
+        bc->win_ctx = saved_win_ctx;
+        return rc;
     }
     if (sel->into_clause != NULL) {
         rc = bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "SELECT INTO is not supported");
@@ -737,9 +748,7 @@ static scope_t *table_scope(bind_ctx_t *bc, table_t *t, const char *alias)
 static int32_t bind_insert(bind_ctx_t *bc, PgQuery__InsertStmt *ins, stmt_plan_t *sp)
 {
     int32_t rc = 0;
-    if (ins->with_clause != NULL) {
-        return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "WITH in INSERT is not supported");
-    }
+    if (ins->with_clause != NULL && (rc = push_ctes(bc, ins->with_clause)) != 0) return rc;
     table_t *t = dml_table(bc, ins->relation, &rc);
     if (t == NULL) return rc;
     sp->kind = S_INSERT;
@@ -902,9 +911,7 @@ static int32_t bind_update(bind_ctx_t *bc, PgQuery__UpdateStmt *up, stmt_plan_t 
     scope_t *q;
     int32_t rc;
     sp->kind = S_UPDATE;
-    if (up->with_clause != NULL) {
-        return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "WITH in UPDATE is not supported");
-    }
+    if (up->with_clause != NULL && (rc = push_ctes(bc, up->with_clause)) != 0) return rc;
     if ((rc = bind_upd_del(bc, up->relation, up->from_clause, up->n_from_clause, up->where_clause,
                            sp, &q)) != 0) {
         return rc;
@@ -968,9 +975,7 @@ static int32_t bind_delete(bind_ctx_t *bc, PgQuery__DeleteStmt *de, stmt_plan_t 
     scope_t *q;
     int32_t rc;
     sp->kind = S_DELETE;
-    if (de->with_clause != NULL) {
-        return bind_err_pos(bc, -1, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "WITH in DELETE is not supported");
-    }
+    if (de->with_clause != NULL && (rc = push_ctes(bc, de->with_clause)) != 0) return rc;
     if ((rc = bind_upd_del(bc, de->relation, de->using_clause, de->n_using_clause,
                            de->where_clause, sp, &q)) != 0) {
         return rc;

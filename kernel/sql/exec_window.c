@@ -203,6 +203,96 @@ static int excluded(const wpart_t *wp, uint32_t f, size_t i, size_t j)
 
 #define WF_EXCLUDE (WF_EXCLUDE_CURRENT_ROW | WF_EXCLUDE_GROUP | WF_EXCLUDE_TIES)
 
+/* a moving aggregate: count, and sum / avg of integers, are exact with an inverse step, so a
+   frame whose start moves (ROWS BETWEEN n PRECEDING ...) drops the rows that left it instead
+   of adding the whole frame up again (PostgreSQL's inverse transitions; not for floats,
+   whose sums would round differently, nor min/max) */
+typedef struct moving {
+    int64_t rows, nonnull;
+    __int128 sum;
+} moving_t;
+
+static int moving_ok(const agg_def_t *ag)
+{
+    if (ag->fn == AGG_COUNT_STAR || ag->fn == AGG_COUNT) return 1;
+    return (ag->fn == AGG_SUM || ag->fn == AGG_AVG) && val_is_int(ag->argtype);
+}
+
+static int32_t moving_step(exec_ctx_t *cx, plan_t *p, agg_def_t *ag, val_t *row, moving_t *m,
+                           int sign)
+{
+    int32_t rc;
+    cx->rows[p->depth] = row;
+    if (ag->filter != NULL) {
+        int ok;
+        if ((rc = eval_bool(cx, ag->filter, &ok)) != 0) return rc;
+        if (!ok) return 0;
+    }
+    m->rows += sign;
+    if (ag->fn == AGG_COUNT_STAR) return 0;
+    val_t v;
+    if ((rc = eval(cx, ag->arg, &v)) != 0) return rc;
+    if (v.null) return 0;
+    m->nonnull += sign;
+    if (ag->fn != AGG_COUNT) m->sum += sign > 0 ? (__int128)v.i : -(__int128)v.i;
+    return 0;
+}
+
+static int32_t moving_result(exec_ctx_t *cx, agg_def_t *ag, const moving_t *m, val_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->t = ag->type;
+    if (ag->fn == AGG_COUNT_STAR || ag->fn == AGG_COUNT) {
+        out->i = ag->fn == AGG_COUNT_STAR ? m->rows : m->nonnull;
+        return 0;
+    }
+    if (m->nonnull == 0) {
+        out->null = 1;
+        return 0;
+    }
+    if (ag->fn == AGG_SUM && ag->type == HELIOS_OID_INT8) {
+        out->i = (int64_t)m->sum;
+        return 0;
+    }
+    val_t sum = {.t = HELIOS_OID_NUMERIC}, cnt = {.t = HELIOS_OID_NUMERIC};
+    sum.n = m->sum;
+    cnt.n = m->nonnull;
+    if (ag->fn == AGG_SUM) {
+        *out = sum;
+        return 0;
+    }
+    return eval_op(cx, OP_DIV, HELIOS_OID_NUMERIC, &sum, &cnt, out);
+}
+
+static int32_t win_moving(const wpart_t *wp, wcall_t *c)
+{
+    exec_ctx_t *cx = wp->cx;
+    agg_def_t *ag = c->wd->agg;
+    moving_t m = {0};
+    size_t cs = 0, ce = 0;
+    int32_t rc;
+    for (size_t i = 0; i < wp->n; i++) {
+        size_t fs, fe;
+        if ((rc = frame_of(wp, c, i, &fs, &fe)) != 0) return rc;
+        if (fs < cs || fe < ce || fs >= ce) {
+            /* no overlap with the previous frame (or it moved back): start again */
+            memset(&m, 0, sizeof m);
+            cs = ce = fs;
+        }
+        for (size_t j = cs; j < fs; j++) {
+            if ((rc = moving_step(cx, wp->p, ag, wp->rows[j], &m, -1)) != 0) return rc;
+        }
+        for (size_t j = ce; j < fe; j++) {
+            if ((rc = moving_step(cx, wp->p, ag, wp->rows[j], &m, 1)) != 0) return rc;
+        }
+        cs = fs;
+        ce = fe;
+        if ((rc = moving_result(cx, ag, &m, &wp->rows[i][c->wd->slot])) != 0) return rc;
+        if ((i & 1023) == 1023 && (rc = exec_check_cancel(cx)) != 0) return rc;
+    }
+    return 0;
+}
+
 /* an aggregate over each row's frame */
 static int32_t win_aggregate(const wpart_t *wp, wcall_t *c)
 {
@@ -210,6 +300,10 @@ static int32_t win_aggregate(const wpart_t *wp, wcall_t *c)
     plan_t *p = wp->p;
     agg_def_t *ag = c->wd->agg;
     uint32_t f = c->wd->frame, slot = c->wd->slot;
+    /* a frame start that moves: the moving form where it is exact */
+    if (!(f & WF_EXCLUDE) && !(f & WF_START_UNBOUNDED_PRECEDING) && moving_ok(ag)) {
+        return win_moving(wp, c);
+    }
     size_t sz = exec_agg_state_size();
     void *st = ar_zalloc(cx->ar, sz);
     int grows = ag->fn != AGG_STRING_AGG && ag->fn != AGG_ARRAY_AGG && !(f & WF_EXCLUDE);
