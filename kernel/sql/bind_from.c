@@ -516,9 +516,18 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
     }
     /* outer join: each side is planned on its own, then joined with the ON condition */
     fromst_t lfs = {0}, rfs = {0};
-    if ((rc = from_item(bc, q, je->larg, &lfs)) != 0) return rc;
+    /* the NULL-extended sides, for WITH RECURSIVE's check (bind_recursive.c) */
+    uint32_t l_null = jt != PG_QUERY__JOIN_TYPE__JOIN_LEFT;
+    uint32_t r_null = jt != PG_QUERY__JOIN_TYPE__JOIN_RIGHT;
+    bc->null_side += l_null;
+    rc = from_item(bc, q, je->larg, &lfs);
+    bc->null_side -= l_null;
+    if (rc != 0) return rc;
     uint32_t r1 = q->n_rtes;
-    if ((rc = from_item(bc, q, je->rarg, &rfs)) != 0) return rc;
+    bc->null_side += r_null;
+    rc = from_item(bc, q, je->rarg, &rfs);
+    bc->null_side -= r_null;
+    if (rc != 0) return rc;
     uint32_t r2 = q->n_rtes;
     plan_t *lp, *rp;
     double lrows, rrows;
@@ -708,7 +717,10 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
     }
     PgQuery__FuncCall *fc = rf->functions[0]->list->items[0]->func_call;
     const char *name = pn_str(fc->funcname[fc->n_funcname - 1]);
-    if (name == NULL || strcmp(name, "generate_series") != 0 || fc->n_args < 2 || fc->n_args > 3) {
+    /* unnest(array): one row per element (P_UNNEST, exec_recursive.c) */
+    int unnest = name != NULL && strcmp(name, "unnest") == 0 && fc->n_args == 1;
+    if (!unnest && (name == NULL || strcmp(name, "generate_series") != 0 || fc->n_args < 2 ||
+                    fc->n_args > 3)) {
         return bind_err_pos(bc, fc->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
                             "set-returning function %s in FROM is not supported",
                             name != NULL ? name : "?");
@@ -716,7 +728,7 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
     /* arguments may read earlier FROM items (a function in FROM is LATERAL): then it is
        joined to them as a nested loop (lateral_join) */
     uint32_t width0 = q->width;
-    plan_t *p = mkplan(bc->a, P_SRF, q->depth);
+    plan_t *p = mkplan(bc->a, unnest ? P_UNNEST : P_SRF, q->depth);
     p->n_exprs = (uint32_t)fc->n_args;
     p->exprs = ar_alloc(bc->a, sizeof(expr_t *) * fc->n_args);
     uint32_t t = HELIOS_OID_INT4;
@@ -725,11 +737,19 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
         if (rc != 0) return rc;
         if (p->exprs[i]->type == HELIOS_OID_INT8) t = HELIOS_OID_INT8;
     }
-    for (size_t i = 0; i < fc->n_args; i++) {
+    if (unnest) {
+        t = type_elem_of(p->exprs[0]->type);
+        if (t == 0) {
+            return bind_err_pos(bc, fc->location, HELIOS_ERR_UNDEFINED_FUNCTION,
+                                "function unnest(%s) does not exist",
+                                type_name(p->exprs[0]->type));
+        }
+    }
+    for (size_t i = 0; i < fc->n_args && !unnest; i++) {
         int32_t rc = coerce_to(bc, &p->exprs[i], t, -1, 0);
         if (rc != 0) return rc;
     }
-    const char *alias = rf->alias != NULL ? rf->alias->aliasname : "generate_series";
+    const char *alias = rf->alias != NULL ? rf->alias->aliasname : name;
     rte_t *rt = scope_add_rte(bc, q, alias, 1);
     rt->colnames[0] = (char *)(rf->alias != NULL && rf->alias->n_colnames > 0
                                    ? pn_str(rf->alias->colnames[0])
@@ -1331,11 +1351,52 @@ static int slots_within(const expr_t *e, uint32_t d, uint32_t lo, uint32_t hi)
     return 1;
 }
 
+/* e reads a column of slots [lo, hi) through operators that give NULL for a NULL input */
+static int strict_ref(const expr_t *e, uint32_t d, uint32_t lo, uint32_t hi)
+{
+    if (e->kind == E_COL) return e->depth == d && e->idx >= lo && e->idx < hi;
+    if (e->kind == E_CAST && e->n_args == 1) return strict_ref(e->args[0], d, lo, hi);
+    if (e->kind == E_OP && (e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL ||
+                            e->op == OP_DIV || e->op == OP_MOD || e->op == OP_NEG)) {
+        for (uint32_t i = 0; i < e->n_args; i++) {
+            if (strict_ref(e->args[i], d, lo, hi)) return 1;
+        }
+    }
+    return 0;
+}
+
+/* a WHERE conjunct that is never true when the columns [lo, hi) are NULL (comparisons, LIKE,
+   IN, IS NOT NULL over them): it removes every row an outer join extends with NULLs there */
+static int null_rejecting(const expr_t *c, uint32_t d, uint32_t lo, uint32_t hi)
+{
+    if (c->kind == E_COL && c->type == HELIOS_OID_BOOL) return strict_ref(c, d, lo, hi);
+    if (c->kind == E_ISNULL && c->op == 1 && c->n_args == 1) return strict_ref(c->args[0], d, lo, hi);
+    if (c->kind == E_IN && c->op == 0 && c->n_args > 0) return strict_ref(c->args[0], d, lo, hi);
+    if (c->kind == E_OP && c->n_args == 2 &&
+        ((c->op >= OP_EQ && c->op <= OP_GE) || (c->op >= OP_LIKE && c->op <= OP_NILIKE))) {
+        return strict_ref(c->args[0], d, lo, hi) || strict_ref(c->args[1], d, lo, hi);
+    }
+    return 0;
+}
+
 static plan_t *push_below(bind_ctx_t *bc, plan_t *p, expr_t *c, uint32_t d, uint64_t lo,
                           uint64_t hi)
 {
     (void)lo;
     (void)hi;
+    if (p->kind == P_JOIN && p->jtype == 2 && p->n_rslots > 0 && !expr_has_subq(c) &&
+        null_rejecting(c, d, p->rslots[0], p->rslots[p->n_rslots - 1] + 1)) {
+        /* the WHERE removes the NULL-extended rows: the outer join is an inner join, and
+           the conjunct filters its right side like any other */
+        p->jtype = 1;
+        p->n_lslots = 0;
+    }
+    if (p->kind == P_JOIN && p->jtype == 1 && p->n_rslots > 0 && !expr_has_subq(c) &&
+        slots_within(c, d, p->rslots[0], p->rslots[p->n_rslots - 1] + 1) &&
+        (p->r->kind == P_SCAN || p->r->kind == P_FILTER || p->r->kind == P_JOIN)) {
+        p->r = push_below(bc, p->r, c, d, lo, hi);
+        return p;
+    }
     if (p->kind == P_JOIN && p->jtype == 2 && p->n_lslots > 0 &&
         slots_within(c, d, p->lslots[0], p->lslots[p->n_lslots - 1] + 1)) {
         plan_t *l = p->l;

@@ -303,6 +303,11 @@ class Gen:
                 "SELECT x.id, y.id, z.id FROM %(t)s x JOIN %(u)s y ON y.a = x.b JOIN %(t)s z ON z.id = y.b WHERE x.id < %(k)d",
                 "SELECT x.id, y.id FROM %(t)s x LEFT JOIN %(u)s y ON y.c = x.c AND y.b = x.a WHERE x.id <= %(k)d",
                 "SELECT x.id, y.id FROM %(t)s x LEFT JOIN %(u)s y ON y.id = x.a AND y.b > 0 WHERE x.b IS NOT NULL",
+                # WHERE conditions on the NULL-extended side (outer joins that become inner)
+                "SELECT x.id, y.b FROM %(t)s x LEFT JOIN %(u)s y ON y.a = x.a WHERE y.b > 1",
+                "SELECT x.id, y.id FROM %(t)s x RIGHT JOIN %(u)s y ON y.a = x.b WHERE x.c LIKE '%%b%%'",
+                "SELECT x.id, y.id FROM %(t)s x LEFT JOIN %(u)s y ON y.a = x.a WHERE y.b IS NOT NULL OR x.id < 3",
+                "SELECT x.id, y.id, z.id FROM %(t)s x LEFT JOIN %(u)s y ON y.a = x.a LEFT JOIN %(t)s z ON z.id = y.b WHERE z.d > 0",
                 "SELECT COALESCE(x.c, y.c), x.id FROM %(t)s x FULL JOIN %(u)s y ON x.id = y.id + 5",
                 "SELECT x.a, sum(x.b) FROM %(t)s x GROUP BY ROLLUP_X",
             ]).replace("GROUP BY ROLLUP_X", "GROUP BY x.a") % {"t": t, "u": u, "op": r.choice(["=", "<>", "<", ">="]),

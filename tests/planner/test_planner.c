@@ -247,6 +247,20 @@ int main(void)
               strstr(r2.text, "Seq Scan on orders o") == NULL,
           "null-side filter pushed:\n%s", r2.text);
     same_rows_forced(qn);
+    /* a WHERE condition that rejects NULLs on that side makes the outer join an inner join
+       (and then filters that side below it) */
+    const char *qi = "SELECT c.id, o.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
+                     "WHERE o.amount > 99.5 AND c.id < 200 ORDER BY 1, 2";
+    explain(qi, &r2);
+    CHECK(strstr(r2.text, "Left Join") == NULL &&
+              line_of(r2.text, "(o.amount > 99.5)") > line_of(r2.text, "Join"),
+          "outer to inner:\n%s", r2.text);
+    same_rows_forced(qi);
+    same_rows_forced("SELECT c.id, o.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
+                     "LEFT JOIN regions r ON r.id = c.region_id AND r.id > 5 "
+                     "WHERE (o.amount IS NOT NULL OR c.id > 990) AND r.name LIKE 'region%' ORDER BY 1, 2");
+    same_rows_forced("SELECT c.id, o.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
+                     "WHERE COALESCE(o.amount, 0) = 0 ORDER BY 1, 2");
     /* an ON condition over the NULL-producing side filters that side only */
     const char *qo = "SELECT c.id, count(o.id) FROM customers c LEFT JOIN orders o "
                      "ON o.customer_id = c.id AND o.amount > 90 WHERE c.id <= 30 GROUP BY c.id ORDER BY c.id";
