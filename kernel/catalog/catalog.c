@@ -396,21 +396,102 @@ schema_t *cat_find_schema(helios_engine_t *eng, const char *name)
     return NULL;
 }
 
+__thread helios_session_t *sql_cur_session;
+
+/* one element of a search_path string: an identifier, double-quoted or folded to lower case */
+static const char *path_elem(const char *p, char *out, size_t cap)
+{
+    while (*p == ' ' || *p == '\t' || *p == ',') p++;
+    size_t n = 0;
+    if (*p == '"') {
+        for (p++; *p != '\0'; p++) {
+            if (*p == '"' && p[1] == '"') p++;
+            else if (*p == '"') {
+                p++;
+                break;
+            }
+            if (n + 1 < cap) out[n++] = *p;
+        }
+    } else {
+        for (; *p != '\0' && *p != ',' && *p != ' ' && *p != '\t'; p++) {
+            if (n + 1 < cap) out[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        }
+    }
+    out[n] = '\0';
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+uint32_t cat_search_path(helios_engine_t *eng, uint32_t *out, uint32_t cap)
+{
+    helios_session_t *s = sql_cur_session;
+    if (s == NULL || s->eng != eng) {
+        if (cap == 0) return 0;
+        out[0] = 2200;
+        return 1;
+    }
+    uint64_t catver = __atomic_load_n(&eng->cat.version, __ATOMIC_ACQUIRE);
+    if (s->path_settings != s->settings_version || s->path_catver != catver ||
+        s->settings_version == 0) {
+        const char *sp = sess_get_setting(s, "search_path");
+        uint32_t n = 0;
+        char name[256];
+        for (const char *p = sp != NULL ? sp : "public"; *p != '\0' && n < 16;) {
+            const char *next = path_elem(p, name, sizeof name);
+            if (next == p) break;
+            p = next;
+            if (name[0] == '\0') continue;
+            const char *nm = strcmp(name, "$user") == 0 ? s->user : name;
+            schema_t *sc = nm != NULL ? cat_find_schema(eng, nm) : NULL;
+            if (sc == NULL) continue; /* PostgreSQL skips names that are not schemas */
+            uint32_t dup = 0;
+            for (uint32_t k = 0; k < n; k++) dup |= s->path[k] == sc->oid;
+            if (!dup) s->path[n++] = sc->oid;
+        }
+        s->n_path = n;
+        s->path_settings = s->settings_version;
+        s->path_catver = catver;
+    }
+    uint32_t n = s->n_path < cap ? s->n_path : cap;
+    memcpy(out, s->path, sizeof(uint32_t) * n);
+    return n;
+}
+
+uint32_t cat_creation_schema(helios_engine_t *eng)
+{
+    uint32_t p[1];
+    return cat_search_path(eng, p, 1) ? p[0] : 0;
+}
+
+table_t *cat_find_in_schema(helios_engine_t *eng, uint32_t soid, const char *name)
+{
+    for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
+        table_t *t = eng->cat.tables[i];
+        if (t->schema_oid == soid && strcmp(t->name, name) == 0) return t;
+    }
+    return NULL;
+}
+
 table_t *cat_find_table(helios_engine_t *eng, const char *schema, const char *name)
 {
-    uint32_t soid = 2200;
+    uint32_t path[16], n_path;
     if (schema != NULL) {
         if (strcmp(schema, "pg_catalog") == 0 || strcmp(schema, "information_schema") == 0) {
             return sys_find(eng, schema, name);
         }
         schema_t *s = cat_find_schema(eng, schema);
         if (s == NULL) return NULL;
-        soid = s->oid;
+        path[0] = s->oid;
+        n_path = 1;
+    } else {
+        n_path = cat_search_path(eng, path, 16);
     }
     catalog_t *c = &eng->cat;
-    for (uint32_t i = 0; i < c->n_tables; i++) {
-        table_t *t = c->tables[i];
-        if (t->schema_oid == soid && strcmp(t->name, name) == 0) return t;
+    for (uint32_t k = 0; k < n_path; k++) {
+        for (uint32_t i = 0; i < c->n_tables; i++) {
+            table_t *t = c->tables[i];
+            if (t->schema_oid == path[k] && strcmp(t->name, name) == 0) return t;
+        }
     }
     /* pg_catalog is on every search path */
     if (schema == NULL && strncmp(name, "pg_", 3) == 0) return sys_find(eng, "pg_catalog", name);

@@ -28,11 +28,73 @@ static void notice(const helios_sink_t *sink, const char *fmt, ...)
     sink->notice(sink->ctx, &n);
 }
 
+/* the command an unsupported statement is, as a user wrote it (PostgreSQL's command tags) */
+static const char *stmt_kind_name(PgQuery__Node__NodeCase c)
+{
+    static const struct {
+        PgQuery__Node__NodeCase c;
+        const char *name;
+    } names[] = {
+        {PG_QUERY__NODE__NODE_CREATEDB_STMT, "CREATE DATABASE"},
+        {PG_QUERY__NODE__NODE_DROPDB_STMT, "DROP DATABASE"},
+        {PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT, "ALTER DATABASE"},
+        {PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT, "CREATE FUNCTION"},
+        {PG_QUERY__NODE__NODE_CREATE_TRIG_STMT, "CREATE TRIGGER"},
+        {PG_QUERY__NODE__NODE_DO_STMT, "DO"},
+        {PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT, "CREATE EXTENSION"},
+        {PG_QUERY__NODE__NODE_GRANT_STMT, "GRANT/REVOKE"},
+        {PG_QUERY__NODE__NODE_GRANT_ROLE_STMT, "GRANT/REVOKE role"},
+        {PG_QUERY__NODE__NODE_COMMENT_STMT, "COMMENT"},
+        {PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT, "CREATE DOMAIN"},
+        {PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT, "CREATE TYPE"},
+        {PG_QUERY__NODE__NODE_CREATE_ENUM_STMT, "CREATE TYPE ... AS ENUM"},
+        {PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, "CREATE TABLE AS / SELECT INTO"},
+        {PG_QUERY__NODE__NODE_LISTEN_STMT, "LISTEN"},
+        {PG_QUERY__NODE__NODE_NOTIFY_STMT, "NOTIFY"},
+        {PG_QUERY__NODE__NODE_LOCK_STMT, "LOCK"},
+        {PG_QUERY__NODE__NODE_VACUUM_STMT, "VACUUM"},
+        {PG_QUERY__NODE__NODE_CLUSTER_STMT, "CLUSTER"},
+        {PG_QUERY__NODE__NODE_REINDEX_STMT, "REINDEX"},
+        {PG_QUERY__NODE__NODE_CREATE_POLICY_STMT, "CREATE POLICY"},
+        {PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT, "CREATE PUBLICATION"},
+        {PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT, "CREATE SUBSCRIPTION"},
+        {PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT, "CREATE TABLESPACE"},
+        {PG_QUERY__NODE__NODE_ALTER_OWNER_STMT, "ALTER ... OWNER TO"},
+        {PG_QUERY__NODE__NODE_ALTER_SEQ_STMT, "ALTER SEQUENCE"},
+        {PG_QUERY__NODE__NODE_CREATE_STATS_STMT, "CREATE STATISTICS"},
+        {PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT, "REFRESH MATERIALIZED VIEW"},
+        {PG_QUERY__NODE__NODE_CHECK_POINT_STMT, "CHECKPOINT"},
+        {PG_QUERY__NODE__NODE_LOAD_STMT, "LOAD"},
+        {PG_QUERY__NODE__NODE_CALL_STMT, "CALL"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (names[i].c == c) return names[i].name;
+    }
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, (unsigned)c);
+    if (f == NULL || f->name == NULL) return "this statement";
+    /* "alter_system_stmt" -> "ALTER SYSTEM" */
+    static __thread char buf[64];
+    size_t n = 0;
+    for (const char *p = f->name; *p != '\0' && n + 1 < sizeof buf; p++) {
+        if (strcmp(p, "_stmt") == 0) break;
+        buf[n++] = *p == '_' ? ' ' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 static uint32_t schema_oid_of(helios_engine_t *eng, const char *schema, helios_err_t *err,
                               int32_t *rc)
 {
     *rc = 0;
-    if (schema == NULL || schema[0] == '\0') return 2200;
+    if (schema == NULL || schema[0] == '\0') {
+        uint32_t oid = cat_creation_schema(eng);
+        if (oid == 0) {
+            *rc = sql_err(err, HELIOS_ERR_INVALID_SCHEMA_NAME, "no schema has been selected to create in");
+        }
+        return oid;
+    }
     schema_t *s = cat_find_schema(eng, schema);
     if (s == NULL) {
         *rc = sql_err(err, HELIOS_ERR_INVALID_SCHEMA_NAME, "schema \"%s\" does not exist", schema);
@@ -170,8 +232,7 @@ static int32_t create_table(helios_session_t *s, PgQuery__CreateStmt *cs, const 
     PgQuery__RangeVar *rv = cs->relation;
     uint32_t soid = schema_oid_of(eng, rv->schemaname, err, &rc);
     if (rc != 0) return rc;
-    table_t *ex = cat_find_table(eng, rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL,
-                                 rv->relname);
+    table_t *ex = cat_find_in_schema(eng, soid, rv->relname);
     if (ex != NULL) {
         if (cs->if_not_exists) {
             notice(sink, "relation \"%s\" already exists, skipping", rv->relname);
@@ -627,7 +688,7 @@ static int32_t create_view(helios_session_t *s, PgQuery__ViewStmt *vs, helios_er
     int32_t rc;
     uint32_t soid = schema_oid_of(eng, rv->schemaname, err, &rc);
     if (rc != 0) return rc;
-    table_t *ex = cat_find_table(eng, rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL, rv->relname);
+    table_t *ex = cat_find_in_schema(eng, soid, rv->relname);
     if (ex != NULL && !(vs->replace && ex->kind == REL_VIEW)) {
         return sql_err(err, HELIOS_ERR_DUPLICATE_TABLE, "relation \"%s\" already exists", rv->relname);
     }
@@ -677,8 +738,7 @@ static int32_t create_seq(helios_session_t *s, PgQuery__CreateSeqStmt *cs, const
     int32_t rc;
     uint32_t soid = schema_oid_of(eng, cs->sequence->schemaname, err, &rc);
     if (rc != 0) return rc;
-    if (cat_find_table(eng, cs->sequence->schemaname && cs->sequence->schemaname[0] ? cs->sequence->schemaname : NULL,
-                       cs->sequence->relname) != NULL) {
+    if (cat_find_in_schema(eng, soid, cs->sequence->relname) != NULL) {
         if (cs->if_not_exists) {
             notice(sink, "relation \"%s\" already exists, skipping", cs->sequence->relname);
             return 0;
@@ -1092,7 +1152,7 @@ static int32_t rename_stmt(helios_session_t *s, PgQuery__RenameStmt *rs, helios_
         free(t->cols[c].name);
         t->cols[c].name = strdup(rs->newname);
     } else {
-        if (cat_find_table(eng, NULL, rs->newname) != NULL) {
+        if (cat_find_in_schema(eng, t->schema_oid, rs->newname) != NULL) {
             return sql_err(err, HELIOS_ERR_DUPLICATE_TABLE, "relation \"%s\" already exists", rs->newname);
         }
         free(t->name);
@@ -1263,8 +1323,8 @@ int32_t exec_utility(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *
         break;
     default:
         ddl = 0;
-        rc = sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "statement type %d is not supported",
-                     (int)n->node_case);
+        rc = sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED, "%s is not supported",
+                     stmt_kind_name(n->node_case));
         break;
     }
     if (ddl) eng->cat.version++;

@@ -765,8 +765,18 @@ static int32_t f_session(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     char buf[128];
     if (strcmp(n, "version") == 0) v = "PostgreSQL 15.1 (HeliosDB 0.1.0) on x86_64-pc-linux-gnu";
     else if (strcmp(n, "current_database") == 0 || strcmp(n, "current_catalog") == 0) v = "helios";
-    else if (strcmp(n, "current_schema") == 0) v = "public";
-    else if (strcmp(n, "current_user") == 0 || strcmp(n, "session_user") == 0 ||
+    else if (strcmp(n, "current_schema") == 0) {
+        uint32_t oid = cat_creation_schema(cx->eng);
+        v = NULL;
+        for (uint32_t i = 0; oid != 0 && i < cx->eng->cat.n_schemas; i++) {
+            if (cx->eng->cat.schemas[i].oid == oid) v = cx->eng->cat.schemas[i].name;
+        }
+        if (v == NULL) {
+            o->null = 1;
+            o->t = e->type;
+            return 0;
+        }
+    } else if (strcmp(n, "current_user") == 0 || strcmp(n, "session_user") == 0 ||
              strcmp(n, "current_role") == 0 || strcmp(n, "user") == 0) v = cx->s->user;
     else if (strcmp(n, "pg_backend_pid") == 0) {
         o->i = cx->s->pid;
@@ -936,6 +946,17 @@ static int32_t f_to_char(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
             if (ao / 60 % 60 != 0) sb_printf(&sb, ":%02d", ao / 60 % 60);
             i += 2;
         }
+        else if (fn - i >= 2 && (strncmp(f + i, "TZ", 2) == 0 || strncmp(f + i, "tz", 2) == 0)) {
+            /* the session zone's abbreviation at that instant (timestamptz only) */
+            const char *ab = "";
+            if (a[0].t == HELIOS_OID_TIMESTAMPTZ) {
+                int64_t ux = a[0].i / 1000000 - (a[0].i % 1000000 < 0) + 946684800LL;
+                tz_offset_at(tz_current(), ux, NULL, &ab);
+            }
+            for (const char *c = ab; *c != '\0'; c++)
+                sb_putc(&sb, f[i] == 't' ? (char)tolower((unsigned char)*c) : *c);
+            i += 2;
+        }
         else sb_putc(&sb, f[i++]);
     }
     set_text(cx, o, sb.d, sb.len);
@@ -955,6 +976,18 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     const char *n = e->fn->name;
     char buf[256];
     if (strcmp(n, "pg_get_userbyid") == 0) return set_text(cx, o, "helios", 6);
+    if (strcmp(n, "pg_table_is_visible") == 0 && !a[0].null) {
+        /* visible: the search_path finds this relation under its unqualified name */
+        o->i = 1;
+        for (uint32_t i = 0; i < cx->eng->cat.n_tables; i++) {
+            table_t *t = cx->eng->cat.tables[i];
+            if (t->oid == (uint32_t)a[0].i) {
+                o->i = cat_find_table(cx->eng, NULL, t->name) == t;
+                break;
+            }
+        }
+        return 0;
+    }
     if (strcmp(n, "pg_table_is_visible") == 0 || strcmp(n, "pg_type_is_visible") == 0 ||
         strncmp(n, "has_", 4) == 0) {
         o->i = 1;

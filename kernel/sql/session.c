@@ -355,6 +355,7 @@ int32_t sess_get_cached(helios_session_t *s, const char *sql, uint32_t len, uint
 {
     uint64_t h = hash_bytes(sql, len) ^ (n_types ? hash_bytes(types, n_types * 4) : 0);
     tz_set_current(s->tz);
+    sql_cur_session = s;
     if (s->cache_tab == NULL) {
         s->cache_cap = 512;
         s->cache_tab = calloc(s->cache_cap, sizeof(cached_q_t *));
@@ -691,6 +692,7 @@ int32_t sess_run_stmt(helios_session_t *s, stmt_plan_t *sp, const val_t *params,
     int32_t rc;
     s->cancel = 0;
     tz_set_current(s->tz);
+    sql_cur_session = s;
     if (s->txn.active && s->txn.failed && !is_txn_end(sp)) {
         return sql_err(err, HELIOS_ERR_IN_FAILED_SQL_TRANSACTION,
                        "current transaction is aborted, commands ignored until end of "
@@ -1134,6 +1136,7 @@ static int32_t api_bind(helios_stmt_t *st, uint32_t n, const helios_param_t *par
     p->n_params = n;
     p->params = ar_zalloc(&p->ar, sizeof(val_t) * (n + 1));
     tz_set_current(st->s->tz);
+    sql_cur_session = st->s;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t t = st->param_types[i];
         val_t *v = &p->params[i];
@@ -1164,6 +1167,7 @@ static int32_t api_execute(helios_portal_t *p, uint64_t max_rows, const helios_s
     stmt_plan_t *sp = p->st->sp;
     int32_t rc;
     tz_set_current(s->tz);
+    sql_cur_session = s;
     if (p->done) {
         return sink->complete(sink->ctx, p->tagp != NULL ? p->tagp : p->tag);
     }

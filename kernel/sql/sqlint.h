@@ -437,8 +437,9 @@ typedef struct plan {
 
 /* plan kinds of window functions, WITH RECURSIVE and LATERAL (exec_window.c,
    exec_recursive.c): P_LATERAL is a nested loop re-running r for every row of l (jtype 1
-   inner, 2 left; filter as P_JOIN) */
-enum { P_WINDOW = 40, P_RECURSIVE, P_WORKTABLE, P_LATERAL };
+   inner, 2 left; filter as P_JOIN); P_UNNEST is unnest(array) in FROM (as P_SRF: exprs[0],
+   the element in slot base) */
+enum { P_WINDOW = 40, P_RECURSIVE, P_WORKTABLE, P_LATERAL, P_UNNEST };
 
 /* output column of a statement */
 typedef struct out_col {
@@ -583,7 +584,18 @@ struct helios_session {
     uint32_t implicit_n; /* statements run in the implicit transaction */
     const struct helios_tz *tz; /* the TimeZone setting's zone (NULL: UTC) */
     const struct helios_tz *tz_reset; /* the zone at session start (RESET TimeZone) */
+    /* search_path resolved to schema oids (catalog.c cat_search_path), valid while
+       path_settings == settings_version and path_catver == the catalog's version */
+    uint32_t path_settings;
+    uint64_t path_catver;
+    uint32_t n_path;
+    uint32_t path[16];
 };
+
+/* The session whose statement this thread is binding or running (set by the session API entry
+   points, like tz_set_current): unqualified names resolve through its search_path. NULL: the
+   default path (public). */
+extern __thread helios_session_t *sql_cur_session;
 
 struct helios_stmt {
     helios_session_t *s;
@@ -702,6 +714,7 @@ int32_t exec_window(exec_ctx_t *cx, plan_t *p, rowset_t *out);
 int32_t exec_recursive(exec_ctx_t *cx, plan_t *p, rowset_t *out);
 int32_t exec_worktable(exec_ctx_t *cx, plan_t *p, rowset_t *out);
 int32_t exec_lateral(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+int32_t exec_unnest(exec_ctx_t *cx, plan_t *p, rowset_t *out);
 /* an aggregate's running state, for window aggregates (exec.c): zero-filled memory of
    exec_agg_state_size() bytes; step adds the row in cx->rows (FILTER applied); final leaves
    the state usable for more steps except for string_agg / array_agg and ordered aggregates */
@@ -740,6 +753,13 @@ int32_t cat_open(helios_engine_t *eng, helios_err_t *err);
 void cat_close(helios_engine_t *eng);
 table_t *cat_find_table(helios_engine_t *eng, const char *schema, const char *name);
 schema_t *cat_find_schema(helios_engine_t *eng, const char *name);
+/* the schema oids of the current session's search_path that exist, in order (at most cap) */
+uint32_t cat_search_path(helios_engine_t *eng, uint32_t *out, uint32_t cap);
+/* the schema an unqualified CREATE puts its object in: the first existing schema of the
+   search_path; 0 when there is none (3F000) */
+uint32_t cat_creation_schema(helios_engine_t *eng);
+/* the relation called name in schema soid, or NULL */
+table_t *cat_find_in_schema(helios_engine_t *eng, uint32_t soid, const char *name);
 int32_t cat_persist_table(helios_engine_t *eng, table_t *t, helios_wbatch_t *b, helios_err_t *err);
 int32_t cat_persist_meta(helios_engine_t *eng, helios_wbatch_t *b, helios_err_t *err);
 int32_t cat_persist_user(helios_engine_t *eng, user_t *u, int del, helios_wbatch_t *b,
@@ -812,6 +832,25 @@ void out_cols_to_desc(arena_t *a, stmt_plan_t *sp, helios_column_desc_t **out);
 void val_to_helios(arena_t *a, const val_t *v, helios_value_t *out);
 int32_t copy_run(helios_session_t *s, exec_ctx_t *cx, PgQuery__CopyStmt *cs,
                  const helios_sink_t *sink, uint64_t *n_rows, helios_err_t *err);
+
+/* ---------- time zones (types_dt.c over tz.c; appended by the time-zone work) ---------- */
+/* The zone of the session running on this thread is tz_current() (tz.h); the SQL engine sets
+   it with tz_set_current(s->tz) on entry (session API calls). Times are PostgreSQL's
+   microseconds since 2000-01-01 UTC; "local" values are wall-clock times in that encoding. */
+struct helios_tz;
+int32_t dt_tstz_offset(const struct helios_tz *zone, int64_t us); /* seconds east at us */
+int64_t dt_zone_to_local(const struct helios_tz *zone, int64_t us);
+int64_t dt_zone_from_local(const struct helios_tz *zone, int64_t local); /* PostgreSQL's rule */
+int64_t dt_tstz_to_local(int64_t us);     /* in the session zone */
+int64_t dt_local_to_tstz(int64_t local);  /* in the session zone */
+int64_t dt_tstz_add_interval(int64_t ts, int32_t months, int32_t days, int64_t us, int sign);
+void dt_format_offset(int32_t off, sbuf_t *sb); /* +05:30 style */
+/* a TimeZone value (SET TIME ZONE ...): 0 and *out, -1 invalid, -2 interval with days/months */
+int dt_tz_setting(const char *v, const struct helios_tz **out);
+/* dt_parse_timestamp's -2 (displacement out of range) and -3 (unknown zone: this name) */
+const char *dt_bad_zone(void);
+/* the zone argument of AT TIME ZONE: 0 and *out, -1 unknown */
+int dt_zone_arg(const char *s, size_t n, const struct helios_tz **out);
 
 /* ---------- vectorized execution (exec_vec.c, expr_vec.c; batches in vec.h) ---------- */
 /* 1 unless the session turned it off (SET helios.vectorize = off) */
@@ -894,24 +933,5 @@ int32_t num_recv(arena_t *a, const uint8_t *d, size_t n, val_t *out, helios_err_
 void num_row_put(sbuf_t *b, const val_t *v);
 int num_row_get(const uint8_t *p, uint32_t l, val_t *v); /* 0, or -1 when corrupt */
 void num_key_encode(sbuf_t *b, const val_t *v);
-
-/* ---------- time zones (types_dt.c over tz.c; appended by the time-zone work) ---------- */
-/* The zone of the session running on this thread is tz_current() (tz.h); the SQL engine sets
-   it with tz_set_current(s->tz) on entry (session API calls). Times are PostgreSQL's
-   microseconds since 2000-01-01 UTC; "local" values are wall-clock times in that encoding. */
-struct helios_tz;
-int32_t dt_tstz_offset(const struct helios_tz *zone, int64_t us); /* seconds east at us */
-int64_t dt_zone_to_local(const struct helios_tz *zone, int64_t us);
-int64_t dt_zone_from_local(const struct helios_tz *zone, int64_t local); /* PostgreSQL's rule */
-int64_t dt_tstz_to_local(int64_t us);     /* in the session zone */
-int64_t dt_local_to_tstz(int64_t local);  /* in the session zone */
-int64_t dt_tstz_add_interval(int64_t ts, int32_t months, int32_t days, int64_t us, int sign);
-void dt_format_offset(int32_t off, sbuf_t *sb); /* +05:30 style */
-/* a TimeZone value (SET TIME ZONE ...): 0 and *out, -1 invalid, -2 interval with days/months */
-int dt_tz_setting(const char *v, const struct helios_tz **out);
-/* dt_parse_timestamp's -2 (displacement out of range) and -3 (unknown zone: this name) */
-const char *dt_bad_zone(void);
-/* the zone argument of AT TIME ZONE: 0 and *out, -1 unknown */
-int dt_zone_arg(const char *s, size_t n, const struct helios_tz **out);
 
 #endif /* HELIOS_SQLINT_H */
