@@ -70,7 +70,7 @@ def exprs():
             "SELECT %s + interval '1 month', %s + interval '1 year 2 days 3 hours', "
             "%s - interval '2 months 12 hours'" % (t, t, t),
             "SELECT %s - '2024-01-01 00:00+00'::timestamptz" % t,
-            "SELECT to_char(%s, 'YYYY-MM-DD HH24:MI:SS OF')" % t,
+            "SELECT to_char(%s, 'YYYY-MM-DD HH24:MI:SS OF TZ tz')" % t,
             "SELECT %s = '%s'::timestamp, %s < '%s'::timestamp + interval '1 second'"
             % (t, s, t, s),
         ]
