@@ -99,14 +99,16 @@ int num_z_get_i128(const mpz_t z, __int128 *n)
 int num_z_of(mpz_t z, const val_t *v)
 {
     if (v->t == HELIOS_OID_NUMERIC && v->pad == NUM_BIG) {
-        char *tmp = malloc(v->len + 1);
+        char stack[128];
+        char *tmp = v->len < sizeof stack ? stack : malloc(v->len + 1);
         if (tmp == NULL)
             abort();
         memcpy(tmp, v->s, v->len);
         tmp[v->len] = '\0';
         if (mpz_set_str(z, tmp, 10) != 0)
             mpz_set_ui(z, 0);
-        free(tmp);
+        if (tmp != stack)
+            free(tmp);
         return v->scale;
     }
     if (v->t == HELIOS_OID_NUMERIC) {
@@ -117,10 +119,23 @@ int num_z_of(mpz_t z, const val_t *v)
     return 0;
 }
 
+/* 10^k for k <= 19 (fits an unsigned long): no GMP allocation on the common scale steps */
+static unsigned long p10_ul(unsigned long k)
+{
+    unsigned long r = 1;
+    while (k-- > 0)
+        r *= 10;
+    return r;
+}
+
 void num_z_mul_p10(mpz_t z, unsigned long k)
 {
     if (k == 0)
         return;
+    if (k <= 19) {
+        mpz_mul_ui(z, z, p10_ul(k));
+        return;
+    }
     mpz_t p;
     mpz_init(p);
     mpz_ui_pow_ui(p, 10, k);
@@ -133,6 +148,18 @@ void num_z_round_p10(mpz_t z, unsigned long k, int trunc_)
 {
     if (k == 0)
         return;
+    if (k <= 19) {
+        unsigned long d = p10_ul(k);
+        int neg = mpz_sgn(z) < 0;
+        unsigned long r = mpz_tdiv_q_ui(z, z, d); /* |remainder| */
+        if (!trunc_ && r != 0 && r >= d - r) {
+            if (neg)
+                mpz_sub_ui(z, z, 1);
+            else
+                mpz_add_ui(z, z, 1);
+        }
+        return;
+    }
     mpz_t p, r;
     mpz_init(p);
     mpz_init(r);
@@ -1066,8 +1093,10 @@ int32_t num_acc_stddev(arena_t *a, num_acc_t *sx, num_acc_t *sx2, int64_t n, int
     long s2 = 2L * sx->scale;
     mpz_mul(t, sx->z, sx->z);
     mpz_mul_si(num, sx2->z, (long)n);
-    if (sx2->scale < s2) num_z_mul_p10(num, (unsigned long)(s2 - sx2->scale));
-    else if (sx2->scale > s2) num_z_mul_p10(t, (unsigned long)(sx2->scale - s2));
+    if (sx2->scale < s2)
+        num_z_mul_p10(num, (unsigned long)(s2 - sx2->scale));
+    else if (sx2->scale > s2)
+        num_z_mul_p10(t, (unsigned long)(sx2->scale - s2));
     long sc = s2 > sx2->scale ? s2 : sx2->scale;
     mpz_sub(num, num, t);
     int32_t rc = 0;
@@ -1076,14 +1105,19 @@ int32_t num_acc_stddev(arena_t *a, num_acc_t *sx, num_acc_t *sx2, int64_t n, int
         goto done;
     }
     val_t vn, vd, q;
-    if ((rc = num_make(a, num, sc, &vn, err)) != 0) goto done;
+    if ((rc = num_make(a, num, sc, &vn, err)) != 0)
+        goto done;
     mpz_set_si(t, (long)n);
     mpz_mul_si(t, t, sample ? (long)n - 1 : (long)n);
-    if ((rc = num_make(a, t, 0, &vd, err)) != 0) goto done;
+    if ((rc = num_make(a, t, 0, &vd, err)) != 0)
+        goto done;
     int rscale = num_div_scale(&vn, &vd);
-    if ((rc = num_div_at(a, &vn, &vd, rscale, 0, &q, err)) != 0) goto done;
-    if (variance) *o = q;
-    else rc = num_sqrt_at(a, &q, rscale, o, err);
+    if ((rc = num_div_at(a, &vn, &vd, rscale, 0, &q, err)) != 0)
+        goto done;
+    if (variance)
+        *o = q;
+    else
+        rc = num_sqrt_at(a, &q, rscale, o, err);
 done:
     mpz_clear(num);
     mpz_clear(t);

@@ -46,11 +46,16 @@ static int32_t fr_make(arena_t *a, mpfr_t f, int rscale, val_t *o, helios_err_t 
 }
 
 /* precision (bits) for a result with about `digits` significant decimal digits */
+static __thread int num_fn_big_prec; /* a computation of this call asked for > 4096 bits */
+
 static mpfr_prec_t prec_for(long digits)
 {
     if (digits < 1)
         digits = 1;
-    return (mpfr_prec_t)((double)(digits + 24) * 3.3219280948873626) + 64;
+    mpfr_prec_t p = (mpfr_prec_t)((double)(digits + 24) * 3.3219280948873626) + 64;
+    if (p > 4096)
+        num_fn_big_prec = 1;
+    return p;
 }
 
 /* decimal exponent of the first significant digit of |v| (v finite, nonzero) */
@@ -507,7 +512,12 @@ int32_t num_math(arena_t *a, const char *fn, const val_t *x, const val_t *y, val
                  helios_err_t *err)
 {
     int32_t rc = num_math_1(a, fn, x, y, o, err);
-    mpfr_free_cache(); /* MPFR's constant caches are per thread: none outlives the call */
+    /* MPFR caches constants (log 2, pi) per thread at the largest precision asked; keep small
+       ones (recomputing them per call made ln() 3x slower), drop large ones */
+    if (num_fn_big_prec) {
+        mpfr_free_cache();
+        num_fn_big_prec = 0;
+    }
     return rc;
 }
 
