@@ -350,11 +350,70 @@ int32_t cat_persist_schema(helios_engine_t *eng, schema_t *sc, int del, helios_w
     } else {
         sbuf_t s = {0};
         w_str(&s, sc->name);
+        w_u32(&s, sc->db_oid); /* absent in records written before databases: the default */
         rc = helios_wbatch_put(b, CAT_TREE, k, 5, s.d, (uint32_t)s.len);
         sb_free(&s);
     }
     if (rc == 0) rc = cat_persist_meta(eng, b, err);
     return rc;
+}
+
+int32_t cat_persist_db(helios_engine_t *eng, database_t *d, int del, helios_wbatch_t *b,
+                       helios_err_t *err)
+{
+    char k[5];
+    tkey(k, 'd', d->oid);
+    int32_t rc;
+    if (del) {
+        rc = helios_wbatch_del(b, CAT_TREE, k, 5);
+    } else {
+        sbuf_t s = {0};
+        w_str(&s, d->name);
+        rc = helios_wbatch_put(b, CAT_TREE, k, 5, s.d, (uint32_t)s.len);
+        sb_free(&s);
+    }
+    if (rc == 0) rc = cat_persist_meta(eng, b, err);
+    return rc;
+}
+
+uint32_t cat_cur_db(helios_engine_t *eng)
+{
+    helios_session_t *s = sql_cur_session;
+    return s != NULL && s->eng == eng && s->db_oid != 0 ? s->db_oid : DB_DEFAULT_OID;
+}
+
+database_t *cat_find_db(helios_engine_t *eng, const char *name)
+{
+    for (uint32_t i = 0; i < eng->cat.n_dbs; i++) {
+        if (strcmp(eng->cat.dbs[i].name, name) == 0) return &eng->cat.dbs[i];
+    }
+    return NULL;
+}
+
+database_t *cat_db_by_oid(helios_engine_t *eng, uint32_t oid)
+{
+    for (uint32_t i = 0; i < eng->cat.n_dbs; i++) {
+        if (eng->cat.dbs[i].oid == oid) return &eng->cat.dbs[i];
+    }
+    return NULL;
+}
+
+int cat_schema_visible(helios_engine_t *eng, uint32_t soid)
+{
+    uint32_t db = cat_cur_db(eng);
+    for (uint32_t i = 0; i < eng->cat.n_schemas; i++) {
+        if (eng->cat.schemas[i].oid == soid) return eng->cat.schemas[i].db_oid == db;
+    }
+    return 1; /* pg_catalog, information_schema */
+}
+
+static void add_db(catalog_t *c, uint32_t oid, char *name)
+{
+    database_t *nd = realloc(c->dbs, sizeof(database_t) * (c->n_dbs + 1));
+    if (nd == NULL) abort();
+    c->dbs = nd;
+    c->dbs[c->n_dbs].oid = oid;
+    c->dbs[c->n_dbs++].name = name;
 }
 
 void cat_add_table(helios_engine_t *eng, table_t *t)
@@ -390,8 +449,10 @@ void cat_remove_table(helios_engine_t *eng, table_t *t)
 
 schema_t *cat_find_schema(helios_engine_t *eng, const char *name)
 {
+    uint32_t db = cat_cur_db(eng);
     for (uint32_t i = 0; i < eng->cat.n_schemas; i++) {
-        if (strcmp(eng->cat.schemas[i].name, name) == 0) return &eng->cat.schemas[i];
+        schema_t *sc = &eng->cat.schemas[i];
+        if (sc->db_oid == db && strcmp(sc->name, name) == 0) return sc;
     }
     return NULL;
 }
@@ -587,7 +648,13 @@ static int32_t load(helios_engine_t *eng, helios_err_t *err)
             c->schemas = ns;
             uint32_t oid = ((uint32_t)k[1] << 24) | ((uint32_t)k[2] << 16) | ((uint32_t)k[3] << 8) | k[4];
             c->schemas[c->n_schemas].oid = oid;
+            c->schemas[c->n_schemas].db_oid = r.off + 4 <= r.n ? r_u32(&r) : DB_DEFAULT_OID;
             c->schemas[c->n_schemas++].name = nm;
+        } else if (kl == 5 && k[0] == 'd') {
+            char *nm = r_str(&r);
+            if (nm == NULL) continue;
+            add_db(c, ((uint32_t)k[1] << 24) | ((uint32_t)k[2] << 16) | ((uint32_t)k[3] << 8) | k[4],
+                   nm);
         } else if (kl == 5 && k[0] == 't') {
             table_t *t = deser_table(v, vl);
             if (t == NULL) {
@@ -640,6 +707,7 @@ int32_t cat_open(helios_engine_t *eng, helios_err_t *err)
         rc = helios_lsm_tree_create(eng->lsm, CAT_TREE, &ts, err);
         if (rc != 0) return rc;
     }
+    add_db(c, DB_DEFAULT_OID, strdup("helios"));
     if ((rc = load(eng, err)) != 0) return rc;
     if (cat_find_schema(eng, "public") == NULL) {
         helios_wbatch_t *b = helios_wbatch_new();
@@ -647,6 +715,7 @@ int32_t cat_open(helios_engine_t *eng, helios_err_t *err)
         if (ns == NULL || b == NULL) abort();
         c->schemas = ns;
         c->schemas[c->n_schemas].oid = 2200;
+        c->schemas[c->n_schemas].db_oid = DB_DEFAULT_OID;
         c->schemas[c->n_schemas].name = strdup("public");
         rc = cat_persist_schema(eng, &c->schemas[c->n_schemas], 0, b, err);
         c->n_schemas++;
@@ -677,6 +746,8 @@ void cat_close(helios_engine_t *eng)
         free(c->users[i].verifier);
     }
     free(c->users);
+    for (uint32_t i = 0; i < c->n_dbs; i++) free(c->dbs[i].name);
+    free(c->dbs);
     pthread_rwlock_destroy(&c->lock);
     memset(c, 0, sizeof *c);
 }

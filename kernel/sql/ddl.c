@@ -28,6 +28,140 @@ static void notice(const helios_sink_t *sink, const char *fmt, ...)
     sink->notice(sink->ctx, &n);
 }
 
+/* ---- databases: a database is a set of schemas (catalog.c) ---- */
+static int32_t drop_rel(helios_session_t *s, table_t *t, helios_err_t *err);
+
+static int32_t not_in_block(helios_session_t *s, const char *what, helios_err_t *err)
+{
+    if (s->txn.active && !s->implicit) {
+        return sql_err(err, HELIOS_ERR_ACTIVE_SQL_TRANSACTION,
+                       "%s cannot run inside a transaction block", what);
+    }
+    return 0;
+}
+
+static int32_t create_database(helios_session_t *s, PgQuery__CreatedbStmt *cs, helios_err_t *err)
+{
+    helios_engine_t *eng = s->eng;
+    int32_t rc = not_in_block(s, "CREATE DATABASE", err);
+    if (rc != 0) return rc;
+    for (size_t i = 0; i < cs->n_options; i++) {
+        pnode_t *o = cs->options[i];
+        const char *nm = o->node_case == PG_QUERY__NODE__NODE_DEF_ELEM ? o->def_elem->defname : "";
+        /* accepted for compatibility: every database is UTF8 with C collation, owned by its
+           creator's server, copied from nothing */
+        if (strcmp(nm, "owner") != 0 && strcmp(nm, "template") != 0 && strcmp(nm, "encoding") != 0 &&
+            strcmp(nm, "lc_collate") != 0 && strcmp(nm, "lc_ctype") != 0 && strcmp(nm, "locale") != 0 &&
+            strcmp(nm, "connection_limit") != 0 && strcmp(nm, "is_template") != 0 &&
+            strcmp(nm, "allow_connections") != 0) {
+            return notsup(err, "this CREATE DATABASE option");
+        }
+    }
+    if (cat_find_db(eng, cs->dbname) != NULL) {
+        return sql_err(err, HELIOS_ERR_DUPLICATE_DATABASE, "database \"%s\" already exists", cs->dbname);
+    }
+    catalog_t *c = &eng->cat;
+    database_t *nd = realloc(c->dbs, sizeof(database_t) * (c->n_dbs + 1));
+    schema_t *ns = realloc(c->schemas, sizeof(schema_t) * (c->n_schemas + 1));
+    if (nd != NULL) c->dbs = nd;
+    if (ns != NULL) c->schemas = ns;
+    if (nd == NULL || ns == NULL) return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    database_t *d = &c->dbs[c->n_dbs];
+    d->oid = c->next_oid++;
+    d->name = strdup(cs->dbname);
+    schema_t *sc = &c->schemas[c->n_schemas];
+    sc->oid = c->next_oid++;
+    sc->name = strdup("public");
+    sc->db_oid = d->oid;
+    helios_wbatch_t *b = helios_wbatch_new();
+    rc = b == NULL || d->name == NULL || sc->name == NULL
+             ? sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory")
+             : cat_persist_db(eng, d, 0, b, err);
+    if (rc == 0) rc = cat_persist_schema(eng, sc, 0, b, err);
+    if (rc == 0) rc = cat_commit_batch(eng, b, err);
+    helios_wbatch_free(b);
+    if (rc != 0) {
+        free(d->name);
+        free(sc->name);
+        return rc;
+    }
+    c->n_dbs++;
+    c->n_schemas++;
+    return 0;
+}
+
+static int32_t drop_database(helios_session_t *s, PgQuery__DropdbStmt *ds, const helios_sink_t *sink,
+                             helios_err_t *err)
+{
+    helios_engine_t *eng = s->eng;
+    int32_t rc = not_in_block(s, "DROP DATABASE", err);
+    if (rc != 0) return rc;
+    for (size_t i = 0; i < ds->n_options; i++) {
+        pnode_t *o = ds->options[i];
+        if (o->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && strcmp(o->def_elem->defname, "force") == 0) {
+            return notsup(err, "DROP DATABASE ... WITH (FORCE)");
+        }
+    }
+    database_t *d = cat_find_db(eng, ds->dbname);
+    if (d == NULL) {
+        if (ds->missing_ok) {
+            notice(sink, "database \"%s\" does not exist, skipping", ds->dbname);
+            return 0;
+        }
+        return sql_err(err, HELIOS_ERR_INVALID_CATALOG_NAME, "database \"%s\" does not exist", ds->dbname);
+    }
+    uint32_t oid = d->oid;
+    if (oid == cat_cur_db(eng)) {
+        return sql_err(err, HELIOS_ERR_OBJECT_IN_USE, "cannot drop the currently open database");
+    }
+    if (oid == DB_DEFAULT_OID) {
+        return sql_err(err, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                       "the server's default database \"%s\" cannot be dropped", d->name);
+    }
+    uint32_t others = 0;
+    pthread_mutex_lock(&eng->sess_mu);
+    for (helios_session_t *o = eng->sessions; o != NULL; o = o->next) others += o->db_oid == oid;
+    pthread_mutex_unlock(&eng->sess_mu);
+    if (others > 0) {
+        sql_err(err, HELIOS_ERR_OBJECT_IN_USE, "database \"%s\" is being accessed by other users",
+                ds->dbname);
+        sql_err_detail(err, "There %s %u other session%s using the database.",
+                       others == 1 ? "is" : "are", others, others == 1 ? "" : "s");
+        return HELIOS_ERR_OBJECT_IN_USE;
+    }
+    /* its relations, then its schemas, then the database; the session resolves names in the
+       dropped database while it does (drop_rel's foreign-key and sequence lookups) */
+    uint32_t saved = s->db_oid;
+    s->db_oid = oid;
+    catalog_t *c = &eng->cat;
+    for (uint32_t k = 0; k < c->n_tables && rc == 0; k++) {
+        if (cat_schema_visible(eng, c->tables[k]->schema_oid)) {
+            rc = drop_rel(s, c->tables[k], err);
+            k = (uint32_t)-1;
+        }
+    }
+    s->db_oid = saved;
+    helios_wbatch_t *b = helios_wbatch_new();
+    for (uint32_t i = 0; i < c->n_schemas && rc == 0; i++) {
+        if (c->schemas[i].db_oid == oid) rc = cat_persist_schema(eng, &c->schemas[i], 1, b, err);
+    }
+    if (rc == 0) rc = cat_persist_db(eng, d, 1, b, err);
+    if (rc == 0) rc = cat_commit_batch(eng, b, err);
+    helios_wbatch_free(b);
+    if (rc != 0) return rc;
+    for (uint32_t i = 0; i < c->n_schemas;) {
+        if (c->schemas[i].db_oid == oid) {
+            free(c->schemas[i].name);
+            c->schemas[i] = c->schemas[--c->n_schemas];
+        } else {
+            i++;
+        }
+    }
+    free(d->name);
+    *d = c->dbs[--c->n_dbs];
+    return 0;
+}
+
 /* the command an unsupported statement is, as a user wrote it (PostgreSQL's command tags) */
 static const char *stmt_kind_name(PgQuery__Node__NodeCase c)
 {
@@ -205,6 +339,7 @@ static int index_name_taken(helios_engine_t *eng, const char *name)
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
         table_t *t = eng->cat.tables[i];
+        if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database's */
         if (strcmp(t->name, name) == 0) return 1;
         for (uint32_t k = 0; k < t->n_idx; k++) {
             if (strcmp(t->idx[k].name, name) == 0) return 1;
@@ -474,6 +609,7 @@ static int32_t find_index(helios_engine_t *eng, const char *name, table_t **tt, 
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
         table_t *t = eng->cat.tables[i];
+        if (!cat_schema_visible(eng, t->schema_oid)) continue;
         for (uint32_t k = 0; k < t->n_idx; k++) {
             if (strcmp(t->idx[k].name, name) == 0) {
                 *tt = t;
@@ -1307,6 +1443,7 @@ int32_t exec_utility(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *
         schema_t *sc = &eng->cat.schemas[eng->cat.n_schemas];
         sc->oid = eng->cat.next_oid++;
         sc->name = strdup(cs->schemaname);
+        sc->db_oid = cat_cur_db(eng);
         helios_wbatch_t *b = helios_wbatch_new();
         rc = cat_persist_schema(eng, sc, 0, b, err);
         if (rc == 0) rc = cat_commit_batch(eng, b, err);
@@ -1320,6 +1457,14 @@ int32_t exec_utility(helios_session_t *s, stmt_plan_t *sp, const helios_sink_t *
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
     case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
         rc = sql_role_stmt(s, n, tag, err);
+        break;
+    case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+        *tag = "CREATE DATABASE";
+        rc = create_database(s, n->createdb_stmt, err);
+        break;
+    case PG_QUERY__NODE__NODE_DROPDB_STMT:
+        *tag = "DROP DATABASE";
+        rc = drop_database(s, n->dropdb_stmt, sink, err);
         break;
     default:
         ddl = 0;

@@ -671,6 +671,62 @@ static int32_t f_timezone(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     return 0;
 }
 
+/* to_timestamp(epoch seconds): the instant, rounded to microseconds (PostgreSQL's
+   float8_timestamptz; no infinite timestamps here, so +-Infinity is out of range) */
+static int32_t f_to_timestamp(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
+{
+    double sec = dbl(&a[0]);
+    if (isnan(sec)) {
+        return sql_err(cx->err, HELIOS_ERR_DATETIME_FIELD_OVERFLOW, "timestamp cannot be NaN");
+    }
+    /* 4714-11-24 BC .. 294277-01-01, as PostgreSQL */
+    if (!(sec >= -210866803200.0 && sec < 9224318016000.0)) {
+        return sql_err(cx->err, HELIOS_ERR_DATETIME_FIELD_OVERFLOW,
+                       "timestamp out of range: \"%g\"", sec);
+    }
+    o->i = (int64_t)rint((sec - 946684800.0) * 1e6);
+    return 0;
+}
+
+/* make_timestamptz(y, m, d, h, mi, s [, zone]): that wall time in the zone (default: the
+   session's); negative years are BC, 24:00:00 is the next midnight, as PostgreSQL */
+static int32_t f_make_timestamptz(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
+{
+    int64_t y = a[0].i, m = a[1].i, d = a[2].i, h = a[3].i, mi = a[4].i;
+    double sec = dbl(&a[5]);
+    int64_t yy = y < 0 ? y + 1 : y;
+    int ry, rm, rd;
+    if (y != 0 && y > -5000000 && y < 5000000 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+        dt_j2date(dt_date2j((int)yy, (int)m, (int)d), &ry, &rm, &rd);
+    } else {
+        ry = rm = rd = -1;
+    }
+    if (ry != yy || rm != m || rd != d) {
+        return sql_err(cx->err, HELIOS_ERR_DATETIME_FIELD_OVERFLOW,
+                       "date field value out of range: %lld-%02lld-%02lld", (long long)y,
+                       (long long)m, (long long)d);
+    }
+    if (h < 0 || mi < 0 || mi > 59 || !(sec >= 0 && sec <= 60) || h > 24 ||
+        (h == 24 && (mi > 0 || sec > 0))) {
+        return sql_err(cx->err, HELIOS_ERR_DATETIME_FIELD_OVERFLOW,
+                       "time field value out of range: %lld:%02lld:%02g", (long long)h,
+                       (long long)mi, sec);
+    }
+    int64_t local = dt_date2j((int)yy, (int)m, (int)d) * 86400000000LL +
+                    (h * 3600 + mi * 60) * 1000000LL + (int64_t)rint(sec * 1e6);
+    const helios_tz_t *zone = tz_current();
+    if (e->n_args == 7) {
+        uint32_t zn;
+        const char *zs = txt(cx, &a[6], &zn);
+        if (dt_zone_arg_iso(zs, zn, &zone) != 0) {
+            return sql_err(cx->err, HELIOS_ERR_INVALID_PARAMETER_VALUE,
+                           "time zone \"%.*s\" not recognized", (int)zn, zs);
+        }
+    }
+    o->i = dt_zone_from_local(zone, local);
+    return 0;
+}
+
 static int32_t f_age(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
 {
     val_t b = a[1];
@@ -764,7 +820,10 @@ static int32_t f_session(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
     const char *v = "";
     char buf[128];
     if (strcmp(n, "version") == 0) v = "PostgreSQL 15.1 (HeliosDB 0.1.0) on x86_64-pc-linux-gnu";
-    else if (strcmp(n, "current_database") == 0 || strcmp(n, "current_catalog") == 0) v = "helios";
+    else if (strcmp(n, "current_database") == 0 || strcmp(n, "current_catalog") == 0) {
+        database_t *d = cat_db_by_oid(cx->eng, cat_cur_db(cx->eng));
+        v = d != NULL ? d->name : "helios";
+    }
     else if (strcmp(n, "current_schema") == 0) {
         uint32_t oid = cat_creation_schema(cx->eng);
         v = NULL;
@@ -1252,7 +1311,7 @@ static int32_t f_catalog(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         return 0;
     }
     if (strcmp(n, "pg_size_pretty") == 0) {
-        int64_t v = a[0].t == HELIOS_OID_NUMERIC ? (int64_t)num_to_double(a[0].n, a[0].scale) : a[0].i;
+        int64_t v = a[0].t == HELIOS_OID_NUMERIC ? (int64_t)num_val_double(&a[0]) : a[0].i;
         if (v < 10240) snprintf(buf, sizeof buf, "%lld bytes", (long long)v);
         else if (v < 10240 * 1024) snprintf(buf, sizeof buf, "%lld kB", (long long)((v + 512) / 1024));
         else if (v < 10240LL * 1024 * 1024) snprintf(buf, sizeof buf, "%lld MB", (long long)((v + 524288) / 1048576));
@@ -1413,6 +1472,8 @@ static const func_def_t funcs[] = {
     {"extract", 2, 2, HELIOS_OID_NUMERIC, 1, f_date_part},
     {"date_trunc", 2, 3, HELIOS_OID_TIMESTAMP, 1, f_date_trunc},
     {"timezone", 2, 2, HELIOS_OID_TIMESTAMP, 1, f_timezone},
+    {"to_timestamp", 1, 1, HELIOS_OID_TIMESTAMPTZ, 1, f_to_timestamp},
+    {"make_timestamptz", 6, 7, HELIOS_OID_TIMESTAMPTZ, 1, f_make_timestamptz},
     {"age", 1, 2, HELIOS_OID_INTERVAL, 1, f_age},
     {"nextval", 1, 1, HELIOS_OID_INT8, 1, f_nextval},
     {"currval", 1, 1, HELIOS_OID_INT8, 1, f_nextval},

@@ -852,10 +852,18 @@ static int32_t api_open(helios_engine_t *eng, const helios_session_opts_t *opts,
     if (opts != NULL && opts->application_name != NULL) {
         sess_set_setting(s, "application_name", opts->application_name, NULL);
     }
-    if (orc != 0 || (opts != NULL && opts->database != NULL && opts->database[0] != '\0' &&
-                     strcmp(opts->database, "helios") != 0 &&
-                     strcmp(opts->database, "postgres") != 0 && strcmp(opts->database, user) != 0)) {
-        /* one database per engine: any other name is unknown */
+    int unknown_db = 0;
+    if (orc == 0 && opts != NULL && opts->database != NULL && opts->database[0] != '\0') {
+        /* a database of the catalog; "postgres" and the user's own name (libpq's default)
+           mean the default database unless one is called that */
+        pthread_rwlock_rdlock(&eng->cat.lock);
+        database_t *d = cat_find_db(eng, opts->database);
+        s->db_oid = d != NULL ? d->oid : DB_DEFAULT_OID;
+        pthread_rwlock_unlock(&eng->cat.lock);
+        unknown_db = d == NULL && strcmp(opts->database, "postgres") != 0 &&
+                     strcmp(opts->database, user) != 0;
+    }
+    if (orc != 0 || unknown_db) {
         int32_t rc = orc != 0 ? orc
                               : sql_err(err, HELIOS_ERR_INVALID_CATALOG_NAME,
                                         "database \"%s\" does not exist", opts->database);

@@ -214,7 +214,17 @@ typedef struct table {
 typedef struct schema {
     uint32_t oid;
     char *name;
+    uint32_t db_oid; /* the database it belongs to (DB_DEFAULT_OID: helios) */
 } schema_t;
+
+/* databases: the default one, helios, always exists (oid DB_DEFAULT_OID, not stored); others
+   come from CREATE DATABASE. A database is a set of schemas in the one catalog: sessions see
+   only their database's schemas (and so its tables); users are shared, as in PostgreSQL. */
+#define DB_DEFAULT_OID 1u
+typedef struct database {
+    uint32_t oid;
+    char *name;
+} database_t;
 
 typedef struct user {
     char *name;
@@ -235,6 +245,8 @@ typedef struct catalog {
     user_t *users;
     uint32_t n_dead;
     table_t **dead; /* dropped tables kept until close (plans may still point at them) */
+    uint32_t n_dbs; /* dbs[0] is the default database */
+    database_t *dbs;
 } catalog_t;
 
 #define CAT_TREE 1u
@@ -590,6 +602,7 @@ struct helios_session {
     uint64_t path_catver;
     uint32_t n_path;
     uint32_t path[16];
+    uint32_t db_oid; /* the database the session connected to (0: the default) */
 };
 
 /* The session whose statement this thread is binding or running (set by the session API entry
@@ -760,6 +773,14 @@ uint32_t cat_search_path(helios_engine_t *eng, uint32_t *out, uint32_t cap);
 uint32_t cat_creation_schema(helios_engine_t *eng);
 /* the relation called name in schema soid, or NULL */
 table_t *cat_find_in_schema(helios_engine_t *eng, uint32_t soid, const char *name);
+/* the current session's database (DB_DEFAULT_OID without a session) */
+uint32_t cat_cur_db(helios_engine_t *eng);
+database_t *cat_find_db(helios_engine_t *eng, const char *name);
+database_t *cat_db_by_oid(helios_engine_t *eng, uint32_t oid);
+/* 1 when schema soid (pg_catalog and information_schema too) belongs to the current database */
+int cat_schema_visible(helios_engine_t *eng, uint32_t soid);
+int32_t cat_persist_db(helios_engine_t *eng, database_t *d, int del, helios_wbatch_t *b,
+                       helios_err_t *err);
 int32_t cat_persist_table(helios_engine_t *eng, table_t *t, helios_wbatch_t *b, helios_err_t *err);
 int32_t cat_persist_meta(helios_engine_t *eng, helios_wbatch_t *b, helios_err_t *err);
 int32_t cat_persist_user(helios_engine_t *eng, user_t *u, int del, helios_wbatch_t *b,
@@ -851,6 +872,8 @@ int dt_tz_setting(const char *v, const struct helios_tz **out);
 const char *dt_bad_zone(void);
 /* the zone argument of AT TIME ZONE: 0 and *out, -1 unknown */
 int dt_zone_arg(const char *s, size_t n, const struct helios_tz **out);
+/* make_timestamptz's zone: a numeric offset first (ISO sign, east), then as dt_zone_arg */
+int dt_zone_arg_iso(const char *s, size_t n, const struct helios_tz **out);
 
 /* ---------- vectorized execution (exec_vec.c, expr_vec.c; batches in vec.h) ---------- */
 /* 1 unless the session turned it off (SET helios.vectorize = off) */

@@ -241,6 +241,12 @@ table_t *sys_find(helios_engine_t *eng, const char *schema, const char *name)
     return NULL;
 }
 
+static const char *cur_db_name(helios_engine_t *eng)
+{
+    database_t *d = cat_db_by_oid(eng, cat_cur_db(eng));
+    return d != NULL ? d->name : "helios";
+}
+
 const char *sys_rel_name(helios_engine_t *eng, uint32_t oid)
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
@@ -391,6 +397,7 @@ static void rows_class(rb_t *b, helios_engine_t *eng)
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
         table_t *t = eng->cat.tables[i];
+        if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
         const char *kind = t->kind == REL_TABLE ? "r" : t->kind == REL_VIEW ? "v" : "S";
         rb_start(b);
         set_i(b, 0, t->oid);
@@ -511,6 +518,7 @@ static void rows_attribute(rb_t *b, helios_engine_t *eng)
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
         table_t *t = eng->cat.tables[i];
+        if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
         if (t->kind == REL_VIEW || t->kind == REL_SEQUENCE) continue;
         for (uint32_t c = 0; c < t->n_cols; c++) {
             column_t *co = &t->cols[c];
@@ -536,6 +544,7 @@ static void rows_index(rb_t *b, helios_engine_t *eng)
 {
     for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
         table_t *t = eng->cat.tables[i];
+        if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
         if (t->kind == REL_TABLE && t->n_pk > 0) {
             char keys[128] = "", opt[128] = "";
             for (uint32_t m = 0; m < t->n_pk; m++) {
@@ -664,6 +673,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
             rb_end(&b);
         }
         for (uint32_t i = 0; i < eng->cat.n_schemas; i++) {
+            if (eng->cat.schemas[i].db_oid != cat_cur_db(eng)) continue;
             rb_start(&b);
             set_i(&b, 0, eng->cat.schemas[i].oid);
             set_s(&b, 1, eng->cat.schemas[i].name);
@@ -677,19 +687,21 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     case SV_TYPE: rows_type(&b); break;
     case SV_INDEX: rows_index(&b, eng); break;
     case SV_DATABASE:
-        rb_start(&b);
-        set_i(&b, 0, 16384);
-        set_s(&b, 1, "helios");
-        set_i(&b, 2, 10);
-        set_i(&b, 3, 6);
-        set_s(&b, 4, "c");
-        set_i(&b, 5, 0);
-        set_i(&b, 6, 1);
-        set_i(&b, 7, -1);
-        set_i(&b, 10, 1663);
-        set_s(&b, 11, "C");
-        set_s(&b, 12, "C");
-        rb_end(&b);
+        for (uint32_t i = 0; i < eng->cat.n_dbs; i++) {
+            rb_start(&b);
+            set_i(&b, 0, eng->cat.dbs[i].oid);
+            set_s(&b, 1, eng->cat.dbs[i].name);
+            set_i(&b, 2, 10);
+            set_i(&b, 3, 6);
+            set_s(&b, 4, "c");
+            set_i(&b, 5, 0);
+            set_i(&b, 6, 1);
+            set_i(&b, 7, -1);
+            set_i(&b, 10, 1663);
+            set_s(&b, 11, "C");
+            set_s(&b, 12, "C");
+            rb_end(&b);
+        }
         break;
     case SV_ROLES: rows_roles(&b, eng, 0); break;
     case SV_USER: rows_roles(&b, eng, 1); break;
@@ -720,6 +732,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     case SV_ATTRDEF:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
+            if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
             if (t->kind != REL_TABLE) continue;
             for (uint32_t c = 0; c < t->n_cols; c++) {
                 if (t->cols[c].default_sql == NULL || t->cols[c].identity != 0) continue;
@@ -735,6 +748,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     case SV_CONSTRAINT:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
+            if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
             if (t->kind != REL_TABLE) continue;
             for (uint32_t k = 0; k < t->n_idx + (t->n_pk > 0); k++) {
                 int pk = k == t->n_idx;
@@ -817,6 +831,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     case SV_SEQUENCES_IS:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
+            if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
             uint32_t id = p->tab->sys_id;
             if ((id == SV_TABLES_PG && t->kind != REL_TABLE) || (id == SV_VIEWS_IS && t->kind != REL_VIEW) ||
                 (id == SV_SEQUENCES_IS && t->kind != REL_SEQUENCE) ||
@@ -833,7 +848,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
                 set_i(&b, 6, 0);
                 set_i(&b, 7, 0);
             } else {
-                set_s(&b, 0, "helios");
+                set_s(&b, 0, cur_db_name(eng));
                 set_s(&b, 1, schema_name(eng, t->schema_oid));
                 set_s(&b, 2, t->name);
                 if (id == SV_TABLES_IS) {
@@ -862,6 +877,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
            distinct values grow with the table (above 10% of the rows) */
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
+            if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
             if (t->kind != REL_TABLE || t->st_rows <= 0) continue;
             for (uint32_t c = 0; c < t->n_cols; c++) {
                 column_t *col = &t->cols[c];
@@ -883,6 +899,7 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     case SV_INDEXES_PG:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
+            if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
             for (uint32_t k = 0; k < t->n_idx; k++) {
                 sbuf_t d = {0};
                 sb_printf(&d, "CREATE %sINDEX %s ON %s.%s USING btree (", t->idx[k].unique ? "UNIQUE " : "",
@@ -905,12 +922,13 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     case SV_COLUMNS_IS:
         for (uint32_t i = 0; i < eng->cat.n_tables; i++) {
             table_t *t = eng->cat.tables[i];
+            if (!cat_schema_visible(eng, t->schema_oid)) continue; /* another database */
             if (t->kind != REL_TABLE) continue;
             for (uint32_t c = 0; c < t->n_cols; c++) {
                 column_t *co = &t->cols[c];
                 if (co->dropped) continue;
                 rb_start(&b);
-                set_s(&b, 0, "helios");
+                set_s(&b, 0, cur_db_name(eng));
                 set_s(&b, 1, schema_name(eng, t->schema_oid));
                 set_s(&b, 2, t->name);
                 set_s(&b, 3, co->name);
@@ -946,14 +964,15 @@ int32_t sys_scan(exec_ctx_t *cx, plan_t *p, rowset_t *out)
         const char *fixed[2] = {"pg_catalog", "information_schema"};
         for (int i = 0; i < 2; i++) {
             rb_start(&b);
-            set_s(&b, 0, "helios");
+            set_s(&b, 0, cur_db_name(eng));
             set_s(&b, 1, fixed[i]);
             set_s(&b, 2, "helios");
             rb_end(&b);
         }
         for (uint32_t i = 0; i < eng->cat.n_schemas; i++) {
+            if (eng->cat.schemas[i].db_oid != cat_cur_db(eng)) continue;
             rb_start(&b);
-            set_s(&b, 0, "helios");
+            set_s(&b, 0, cur_db_name(eng));
             set_s(&b, 1, eng->cat.schemas[i].name);
             set_s(&b, 2, "helios");
             rb_end(&b);

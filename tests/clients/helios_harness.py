@@ -79,13 +79,16 @@ class HeliosServer:
                 f.write(self._config())
             self.log_path = os.path.join(self.tmp, "server.log")
             self.log = open(self.log_path, "ab")
+            # a restart (stop(keep_tmp=True), then _start) appends to the same log: only what
+            # this server writes counts
+            since = os.path.getsize(self.log_path)
             self.proc = subprocess.Popen([self.binary, "--config", cfg], stdout=self.log,
                                          stderr=subprocess.STDOUT, cwd=self.tmp)
             deadline = time.time() + 30
             while time.time() < deadline:
                 if self.proc.poll() is not None:
                     break
-                if b"ready to accept connections" in open(self.log_path, "rb").read():
+                if b"ready to accept connections" in open(self.log_path, "rb").read()[since:]:
                     return self
                 time.sleep(0.05)
             text = open(self.log_path, "rb").read().decode(errors="replace")
