@@ -386,6 +386,7 @@ static int wal_pool_step(helios_wal_t *w)
 static void *wal_pool_main(void *arg)
 {
     helios_wal_t *w = arg;
+    uint64_t backoff_ms = 200;
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
         int busy = w->n_recycle > 0 || (w->want_fill && w->n_pool < w->o.pool_segments);
@@ -396,17 +397,23 @@ static void *wal_pool_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         int r = wal_pool_step(w);
         pthread_mutex_lock(&w->mu);
-        if (r < 0 && !w->stop) {
-            /* a full disk and the like: the writer appends to new files meanwhile */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200 * 1000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        if (r >= 0) {
+            backoff_ms = 200;
+            continue;
         }
+        /* a full disk and the like: the writer appends to new files meanwhile; retry after
+           200 ms, doubling up to 5 s while it keeps failing */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)(backoff_ms / 1000);
+        ts.tv_nsec += (long)(backoff_ms % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0) {
+        }
+        backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
