@@ -74,6 +74,9 @@ struct bind_ctx {
     uint32_t win_ok;
     const char *win_ctx;
     uint32_t in_win;
+    /* > 0 while the NULL-extended side of an outer join is bound (bind_from.c), for WITH
+       RECURSIVE's check (bind_recursive.c) */
+    uint32_t null_side;
 };
 
 /* bind_expr.c */

@@ -516,9 +516,18 @@ static int32_t join_unit(bind_ctx_t *bc, scope_t *q, PgQuery__JoinExpr *je, from
     }
     /* outer join: each side is planned on its own, then joined with the ON condition */
     fromst_t lfs = {0}, rfs = {0};
-    if ((rc = from_item(bc, q, je->larg, &lfs)) != 0) return rc;
+    /* the NULL-extended sides, for WITH RECURSIVE's check (bind_recursive.c) */
+    uint32_t l_null = jt != PG_QUERY__JOIN_TYPE__JOIN_LEFT;
+    uint32_t r_null = jt != PG_QUERY__JOIN_TYPE__JOIN_RIGHT;
+    bc->null_side += l_null;
+    rc = from_item(bc, q, je->larg, &lfs);
+    bc->null_side -= l_null;
+    if (rc != 0) return rc;
     uint32_t r1 = q->n_rtes;
-    if ((rc = from_item(bc, q, je->rarg, &rfs)) != 0) return rc;
+    bc->null_side += r_null;
+    rc = from_item(bc, q, je->rarg, &rfs);
+    bc->null_side -= r_null;
+    if (rc != 0) return rc;
     uint32_t r2 = q->n_rtes;
     plan_t *lp, *rp;
     double lrows, rrows;
@@ -708,7 +717,10 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
     }
     PgQuery__FuncCall *fc = rf->functions[0]->list->items[0]->func_call;
     const char *name = pn_str(fc->funcname[fc->n_funcname - 1]);
-    if (name == NULL || strcmp(name, "generate_series") != 0 || fc->n_args < 2 || fc->n_args > 3) {
+    /* unnest(array): one row per element (P_UNNEST, exec_recursive.c) */
+    int unnest = name != NULL && strcmp(name, "unnest") == 0 && fc->n_args == 1;
+    if (!unnest && (name == NULL || strcmp(name, "generate_series") != 0 || fc->n_args < 2 ||
+                    fc->n_args > 3)) {
         return bind_err_pos(bc, fc->location, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
                             "set-returning function %s in FROM is not supported",
                             name != NULL ? name : "?");
@@ -716,7 +728,7 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
     /* arguments may read earlier FROM items (a function in FROM is LATERAL): then it is
        joined to them as a nested loop (lateral_join) */
     uint32_t width0 = q->width;
-    plan_t *p = mkplan(bc->a, P_SRF, q->depth);
+    plan_t *p = mkplan(bc->a, unnest ? P_UNNEST : P_SRF, q->depth);
     p->n_exprs = (uint32_t)fc->n_args;
     p->exprs = ar_alloc(bc->a, sizeof(expr_t *) * fc->n_args);
     uint32_t t = HELIOS_OID_INT4;
@@ -725,11 +737,19 @@ static int32_t function_unit(bind_ctx_t *bc, scope_t *q, PgQuery__RangeFunction 
         if (rc != 0) return rc;
         if (p->exprs[i]->type == HELIOS_OID_INT8) t = HELIOS_OID_INT8;
     }
-    for (size_t i = 0; i < fc->n_args; i++) {
+    if (unnest) {
+        t = type_elem_of(p->exprs[0]->type);
+        if (t == 0) {
+            return bind_err_pos(bc, fc->location, HELIOS_ERR_UNDEFINED_FUNCTION,
+                                "function unnest(%s) does not exist",
+                                type_name(p->exprs[0]->type));
+        }
+    }
+    for (size_t i = 0; i < fc->n_args && !unnest; i++) {
         int32_t rc = coerce_to(bc, &p->exprs[i], t, -1, 0);
         if (rc != 0) return rc;
     }
-    const char *alias = rf->alias != NULL ? rf->alias->aliasname : "generate_series";
+    const char *alias = rf->alias != NULL ? rf->alias->aliasname : name;
     rte_t *rt = scope_add_rte(bc, q, alias, 1);
     rt->colnames[0] = (char *)(rf->alias != NULL && rf->alias->n_colnames > 0
                                    ? pn_str(rf->alias->colnames[0])

@@ -18,25 +18,6 @@ static plan_t *mkplan(arena_t *a, uint32_t kind, uint32_t depth)
     return p;
 }
 
-static int reads_wt(const plan_t *p, const plan_t *src)
-{
-    if (p == NULL) return 0;
-    if (p->kind == P_WORKTABLE) return p->wt_src == src;
-    return reads_wt(p->l, src) || reads_wt(p->r, src);
-}
-
-/* the working table on the side of an outer join that is NULL-extended */
-static int wt_in_outer_join(const plan_t *p, const plan_t *src)
-{
-    if (p == NULL) return 0;
-    if ((p->kind == P_JOIN || p->kind == P_LATERAL) &&
-        ((p->jtype == 2 && reads_wt(p->r, src)) ||
-         (p->jtype == 3 && (reads_wt(p->l, src) || reads_wt(p->r, src))))) {
-        return 1;
-    }
-    return wt_in_outer_join(p->l, src) || wt_in_outer_join(p->r, src);
-}
-
 static int32_t recursive_union(bind_ctx_t *bc, scope_t *q, cte_t *c, PgQuery__SelectStmt *sel,
                                plan_t **out, out_col_t **cols, uint32_t *n_cols, int *plain)
 {
@@ -60,9 +41,10 @@ static int32_t recursive_union(bind_ctx_t *bc, scope_t *q, cte_t *c, PgQuery__Se
     c->wt_src = rec;
     c->n_refs = 0;
     c->state = CTE_REC;
-    uint32_t saved_view = bc->view_depth;
+    uint32_t saved_null = bc->null_side; /* outer joins around the reference to the CTE */
+    bc->null_side = 0;
     rc = bind_select(bc, q->parent, depth, sel->rarg, &rp, &rcols, &rn);
-    bc->view_depth = saved_view;
+    bc->null_side = saved_null;
     c->state = CTE_IDLE;
     if (rc != 0) return rc;
     if (c->n_refs == 0) {
@@ -72,11 +54,6 @@ static int32_t recursive_union(bind_ctx_t *bc, scope_t *q, cte_t *c, PgQuery__Se
     if (rn != ln) {
         return bind_err_pos(bc, -1, HELIOS_ERR_SYNTAX_ERROR,
                             "each UNION query must have the same number of columns");
-    }
-    if (wt_in_outer_join(rp, rec)) {
-        return bind_err_pos(bc, -1, HELIOS_ERR_INVALID_RECURSION,
-                            "recursive reference to query \"%s\" must not appear within an outer "
-                            "join", c->name);
     }
     /* the recursive term's own level (not its FROM items) must not aggregate */
     for (plan_t *x = rp; x != NULL; x = x->l) {
@@ -151,6 +128,11 @@ int32_t bind_cte(bind_ctx_t *bc, scope_t *q, cte_t *c, plan_t **out, out_col_t *
             return bind_err_pos(bc, -1, HELIOS_ERR_INVALID_RECURSION,
                                 "recursive reference to query \"%s\" must not appear within a "
                                 "subquery", c->name);
+        }
+        if (bc->null_side > 0) {
+            return bind_err_pos(bc, -1, HELIOS_ERR_INVALID_RECURSION,
+                                "recursive reference to query \"%s\" must not appear within an "
+                                "outer join", c->name);
         }
         if (++c->n_refs > 1) {
             return bind_err_pos(bc, -1, HELIOS_ERR_INVALID_RECURSION,

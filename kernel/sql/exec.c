@@ -1501,6 +1501,7 @@ static int32_t exec_plan_inner(exec_ctx_t *cx, plan_t *p, rowset_t *out)
     case P_RECURSIVE: return exec_recursive(cx, p, out); /* exec_recursive.c */
     case P_WORKTABLE: return exec_worktable(cx, p, out);
     case P_LATERAL: return exec_lateral(cx, p, out);
+    case P_UNNEST: return exec_unnest(cx, p, out);
     case P_TRIM:
         if ((rc = exec_plan(cx, p->l, out)) != 0) return rc;
         out->width = p->width;

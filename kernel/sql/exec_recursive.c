@@ -1,5 +1,5 @@
-/* kernel/sql/exec_recursive.c -- WITH RECURSIVE (P_RECURSIVE, P_WORKTABLE) and LATERAL
- * joins (P_LATERAL).
+/* kernel/sql/exec_recursive.c -- WITH RECURSIVE (P_RECURSIVE, P_WORKTABLE), LATERAL joins
+ * (P_LATERAL) and unnest(array) in FROM (P_UNNEST), which LATERAL joins mostly run.
  *
  * P_RECURSIVE runs PostgreSQL's working-table algorithm: the non-recursive term's rows are
  * the result and the first working table; the recursive term then runs against the working
@@ -10,6 +10,7 @@
  * reads it directly (recursive_limit_hint): it stops once that many rows are produced. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "sql/sqlint.h"
 
@@ -209,5 +210,63 @@ failed:
     cx->ar = main_ar;
     cx->keep_ar = saved_keep;
     ar_free(&scratch);
+    return rc;
+}
+
+/* unnest(array) in FROM: one row per element of the array's text form ({a,"b c",NULL}),
+   each read as the element type; NULL array: no row */
+int32_t exec_unnest(exec_ctx_t *cx, plan_t *p, rowset_t *out)
+{
+    val_t a;
+    int32_t rc = eval(cx, p->exprs[0], &a);
+    if (rc != 0 || a.null) return rc;
+    uint32_t et = type_elem_of(p->exprs[0]->type);
+    const char *s = a.s;
+    uint32_t n = a.len, i = 1;
+    if (n < 2 || s[0] != '{' || s[n - 1] != '}') {
+        return sql_err(cx->err, HELIOS_ERR_INVALID_TEXT_REPRESENTATION, "malformed array literal");
+    }
+    sbuf_t el = {0};
+    uint64_t k = 0;
+    while (i < n - 1) {
+        el.len = 0;
+        sb_putn(&el, "", 0);
+        int quoted = 0;
+        if (s[i] == '"') {
+            quoted = 1;
+            for (i++; i < n - 1 && s[i] != '"'; i++) {
+                if (s[i] == '\\' && i + 1 < n - 1) i++;
+                sb_putc(&el, s[i]);
+            }
+            i++;
+        } else {
+            for (; i < n - 1 && s[i] != ','; i++) {
+                if (s[i] == '{') {
+                    sb_free(&el);
+                    return sql_err(cx->err, HELIOS_ERR_FEATURE_NOT_SUPPORTED,
+                                   "unnest of a multidimensional array is not supported");
+                }
+                sb_putc(&el, s[i]);
+            }
+        }
+        if (i < n - 1 && s[i] == ',') i++;
+        val_t *row = row_new(cx->ar, p->width);
+        if (quoted || strcasecmp(el.d, "NULL") != 0) {
+            if ((rc = val_from_text(cx->ar, et, -1, el.d, el.len, &row[p->base], cx->err)) != 0) {
+                break;
+            }
+        } else {
+            row[p->base].t = et;
+        }
+        if (p->filter != NULL) {
+            cx->rows[p->depth] = row;
+            int ok;
+            if ((rc = eval_bool(cx, p->filter, &ok)) != 0) break;
+            if (!ok) continue;
+        }
+        if ((rc = rs_emit(cx, out, row)) != 0) break;
+        if ((++k & 1023) == 0 && (rc = exec_check_cancel(cx)) != 0) break;
+    }
+    sb_free(&el);
     return rc;
 }

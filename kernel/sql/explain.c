@@ -513,6 +513,9 @@ static void node_body(xctx_t *x, plan_t *p, const char *indent, int root, const 
     case P_WORKTABLE:
         header(x, indent, root, "WorkTable Scan", p);
         return;
+    case P_UNNEST:
+        header(x, indent, root, "Function Scan on unnest", p);
+        return;
     case P_LATERAL:
         header(x, indent, root, p->jtype == 2 ? "Nested Loop Left Join" : "Nested Loop", p);
         if (p->filter != NULL) detail(x, det, "Join Filter", fmt_expr(x, p->filter, d));

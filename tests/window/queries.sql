@@ -245,3 +245,14 @@ SELECT n, sum(n::bigint * 1000000000000) OVER (ORDER BY n ROWS BETWEEN 2 PRECEDI
 SELECT n, sum(v) FILTER (WHERE n % 2 = 0) OVER (PARTITION BY g ORDER BY n ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING), avg(v::smallint) OVER (ORDER BY v, n GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM nums ORDER BY n
 SELECT n, avg(v) OVER (ORDER BY v RANGE BETWEEN 1 FOLLOWING AND 3 FOLLOWING), count(*) OVER (ORDER BY v DESC RANGE BETWEEN 2 PRECEDING AND 1 PRECEDING) FROM nums ORDER BY n
 SELECT max(r) FROM (SELECT sum(v) OVER (ORDER BY n ROWS BETWEEN 500 PRECEDING AND CURRENT ROW) AS r FROM (SELECT i AS n, (i * 7919) % 10007 AS v FROM generate_series(1, 20000) i) x) s
+-- unnest in FROM (LATERAL)
+CREATE TABLE docs (id int PRIMARY KEY, tags text[], nums int[])
+INSERT INTO docs VALUES (1, ARRAY['a','b c','d"e'], ARRAY[3,1,2]), (2, ARRAY[]::text[], ARRAY[5]), (3, NULL, ARRAY[NULL, 7]), (4, ARRAY['x', NULL, 'y,z'], NULL)
+SELECT d.id, t FROM docs d, unnest(d.tags) t ORDER BY d.id, t
+SELECT d.id, t.tag FROM docs d CROSS JOIN LATERAL unnest(d.tags) AS t(tag) ORDER BY d.id, t.tag NULLS FIRST
+SELECT d.id, x FROM docs d LEFT JOIN LATERAL unnest(d.nums) x ON true ORDER BY d.id, x NULLS FIRST
+SELECT d.id, sum(x), count(x), count(*) FROM docs d, unnest(d.nums) x GROUP BY d.id ORDER BY d.id
+SELECT u FROM unnest(ARRAY[10, 20, 30]) u WHERE u > 15 ORDER BY u
+SELECT * FROM unnest(ARRAY['2024-01-02'::date, '2023-05-06']) ORDER BY 1
+SELECT d.id, x, row_number() OVER (PARTITION BY d.id ORDER BY x) FROM docs d, unnest(d.nums) x WHERE x IS NOT NULL ORDER BY d.id, x
+SELECT count(*) FROM unnest(NULL::int[])
