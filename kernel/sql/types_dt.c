@@ -534,6 +534,21 @@ int dt_tz_setting(const char *v, const helios_tz_t **out)
     return (*out = tz_lookup(v)) != NULL ? 0 : -1;
 }
 
+/* the zone argument of make_timestamptz (PostgreSQL's parse_sane_timezone): a numeric offset
+   first, with the ISO sign ('+05:30' is east), then as dt_zone_arg */
+int dt_zone_arg_iso(const char *s, size_t n, const helios_tz_t **out)
+{
+    size_t i = 0;
+    int kind;
+    int32_t off;
+    const helios_tz_t *z = NULL;
+    if (n > 0 && (s[0] == '+' || s[0] == '-') && parse_tz(s, n, &i, &kind, &off, &z) == 0 &&
+        i == n && kind == 1) {
+        return (*out = tz_fixed(off)) != NULL ? 0 : -1;
+    }
+    return dt_zone_arg(s, n, out);
+}
+
 /* the zone argument of AT TIME ZONE / timezone(): an abbreviation first, then a zone name or
    POSIX string (PostgreSQL's timestamptz_zone). 0 and *out, or -1 */
 int dt_zone_arg(const char *s, size_t n, const helios_tz_t **out)

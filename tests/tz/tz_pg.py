@@ -83,6 +83,20 @@ def exprs():
             "SELECT timezone(%s, '1900-01-01 00:00+00'::timestamptz)" % z,
         ]
     out += [
+        "SELECT to_timestamp(0), to_timestamp(1710054000), to_timestamp(-1.0000005), "
+        "to_timestamp(1.5), to_timestamp(-2208988800)",
+        "SELECT to_timestamp('nan'::float8)",
+        "SELECT to_timestamp(1e20)",
+        "SELECT make_timestamptz(2024, 3, 10, 2, 30, 0), make_timestamptz(2024, 11, 3, 1, 30, 0)",
+        "SELECT make_timestamptz(2024, 3, 10, 2, 30, 0, 'America/New_York'), "
+        "make_timestamptz(2024, 6, 1, 12, 0, 0, '+05:30'), "
+        "make_timestamptz(2024, 6, 1, 12, 0, 0, 'EST'), make_timestamptz(-5, 3, 10, 2, 30, 0), "
+        "make_timestamptz(2024, 3, 10, 24, 0, 0), make_timestamptz(2024, 1, 1, 0, 0, 59.5)",
+        "SELECT make_timestamptz(2024, 13, 1, 0, 0, 0)",
+        "SELECT make_timestamptz(2024, 2, 30, 0, 0, 0)",
+        "SELECT make_timestamptz(2024, 3, 10, 2, 30, 61)",
+        "SELECT make_timestamptz(2024, 3, 10, 2, 60, 0)",
+        "SELECT make_timestamptz(2024, 3, 10, 2, 30, 0, 'Foo/Bar')",
         "SELECT date_trunc('day', '2024-03-10 12:00+00'::timestamptz, 'Asia/Tokyo')",
         "SELECT date_trunc('day', '2024-11-03 12:00+00'::timestamptz, 'America/New_York')",
         "SELECT '2024-06-01'::date::timestamptz, '2024-03-10'::date::timestamptz",
