@@ -7,6 +7,7 @@
  * random instants each from 1850 to 2250, and truncated or corrupted files are refused
  * without reading out of bounds. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,8 +407,59 @@ static void damaged_files(void)
     }
 }
 
+/* the zone cache under concurrent first lookups: every thread gets the same zone object for
+   a name, and the same offsets */
+#define N_THREADS 4
+static const char *const race_zones[] = {"Europe/Berlin",
+                                         "europe/berlin",
+                                         "Asia/Tokyo",
+                                         "America/Chicago",
+                                         "Africa/Lagos",
+                                         "Australia/Perth",
+                                         "Pacific/Auckland",
+                                         "America/Argentina/Buenos_Aires",
+                                         "Asia/Dubai",
+                                         "Europe/Kyiv",
+                                         "America/Anchorage",
+                                         "CST6CDT",
+                                         "UTC+5",
+                                         "<+0545>-5:45",
+                                         NULL};
+static const helios_tz_t *race_seen[N_THREADS][16];
+static int32_t race_off[N_THREADS][16];
+
+static void *race_thread(void *arg)
+{
+    int k = (int)(intptr_t)arg;
+    for (int i = 0; race_zones[i] != NULL; i++) {
+        const helios_tz_t *z = tz_lookup(race_zones[i]);
+        race_seen[k][i] = z;
+        race_off[k][i] = z != NULL ? tz_offset_at(z, utc(2024, 7, 1, 12, 0, 0), NULL, NULL) : 99;
+    }
+    return NULL;
+}
+
+static void cache_threads(void)
+{
+    pthread_t th[N_THREADS];
+    for (int k = 0; k < N_THREADS; k++)
+        pthread_create(&th[k], NULL, race_thread, (void *)(intptr_t)k);
+    for (int k = 0; k < N_THREADS; k++)
+        pthread_join(th[k], NULL);
+    for (int i = 0; race_zones[i] != NULL; i++) {
+        CHECK(race_seen[0][i] != NULL, "zone %s", race_zones[i]);
+        for (int k = 1; k < N_THREADS; k++) {
+            CHECK(race_seen[k][i] == race_seen[0][i] && race_off[k][i] == race_off[0][i],
+                  "thread %d got another %s", k, race_zones[i]);
+        }
+    }
+    CHECK(race_seen[0][0] == race_seen[0][1], "Europe/Berlin in any case is one zone");
+    CHECK(race_off[0][0] == 7200 && race_off[0][2] == 32400, "Berlin/Tokyo offsets");
+}
+
 int main(void)
 {
+    cache_threads();
     known_transitions();
     posix_rules();
     local_times();
