@@ -365,7 +365,8 @@ typedef struct colinfo {
     uint32_t type, pt, w;
 } colinfo_t;
 
-static int32_t decode_row(exec_ctx_t *cx, table_t *t, colinfo_t *ci, arena_t *a,
+/* the columns before ncol of a row into their vectors (the later ones are not read) */
+static int32_t decode_row(exec_ctx_t *cx, table_t *t, colinfo_t *ci, uint32_t ncol, arena_t *a,
                           const uint8_t *row, uint32_t len, uint32_t j)
 {
     if (len < 2) goto corrupt;
@@ -374,7 +375,7 @@ static int32_t decode_row(exec_ctx_t *cx, table_t *t, colinfo_t *ci, arena_t *a,
     if (2 + nb > len) goto corrupt;
     const uint8_t *nulls = row + 2;
     uint32_t off = 2 + nb;
-    for (uint32_t c = 0; c < t->n_cols; c++) {
+    for (uint32_t c = 0; c < ncol; c++) {
         colinfo_t *x = &ci[c];
         vec_t *v = x->v;
         if (c >= n || (nulls[c / 8] & (1 << (c % 8)))) {
@@ -486,6 +487,7 @@ static int32_t scan_source(exec_ctx_t *cx, vrun_t *vr)
     batch_t *b = batch_new(&vr->life, p->width, p->depth);
     colinfo_t *ci = ar_zalloc(&vr->life, sizeof(colinfo_t) * (t->n_cols ? t->n_cols : 1));
     int has_num = 0;
+    uint32_t ncol = 0; /* columns up to the last one read */
     val_t *scratch = ar_zalloc(&vr->life, sizeof(val_t) * (t->n_cols ? t->n_cols : 1));
     for (uint32_t c = 0; c < t->n_cols; c++) {
         uint32_t s = p->base + c;
@@ -497,6 +499,7 @@ static int32_t scan_source(exec_ctx_t *cx, vrun_t *vr)
         ci[c].v = vec_new(&vr->life, vec_kind_of(ci[c].type), ci[c].type, VEC_MAX);
         b->cols[s] = ci[c].v;
         if (ci[c].type == HELIOS_OID_NUMERIC) has_num = 1;
+        ncol = c + 1;
     }
     if ((rc = st_iter_open(cx, t->tree, key.d, (uint32_t)key.len, &it, cx->err)) != 0) goto failed;
     const uint8_t *k, *v;
@@ -522,7 +525,7 @@ static int32_t scan_source(exec_ctx_t *cx, vrun_t *vr)
                 }
             }
             rc = has_num ? decode_row_full(cx, t, ci, &vr->tmp, scratch, v, vl, j)
-                         : decode_row(cx, t, ci, &vr->tmp, v, vl, j);
+                         : decode_row(cx, t, ci, ncol, &vr->tmp, v, vl, j);
             if (rc != 0) goto failed;
             j++;
         }
