@@ -855,7 +855,8 @@ static int32_t f_session(exec_ctx_t *cx, expr_t *e, val_t *a, val_t *o)
         const char *k = txt(cx, &a[0], &l1), *val = txt(cx, &a[1], &l2);
         snprintf(buf, sizeof buf, "%.*s", (int)l1, k);
         char *vv = ar_strndup(cx->ar, val, l2);
-        int32_t rc = sess_set_setting(cx->s, buf, vv, cx->err);
+        int ignored;
+        int32_t rc = sess_set_scoped(cx->s, buf, vv, !a[2].null && a[2].i != 0, &ignored, cx->err);
         if (rc != 0) return rc;
         v = vv;
     }

@@ -1124,6 +1124,7 @@ static void api_close(helios_session_t *s)
     }
     pthread_mutex_unlock(&eng->sess_mu);
     txn_abort(s);
+    free(s->set_undo);
     stx_session_close(s);
     ws_free(&s->txn.ws);
     for (uint32_t i = 0; i < s->n_named; i++) {

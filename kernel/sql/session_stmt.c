@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "sql/bind.h"
 #include "sql/session_stmt.h"
@@ -219,6 +220,69 @@ int32_t sql_show_stmt(helios_session_t *s, const char *name, const helios_sink_t
     return sink->row(sink->ctx, 1, &hv);
 }
 
+int32_t sess_set_scoped(helios_session_t *s, const char *name, const char *value, int local,
+                        int *ignored, helios_err_t *err)
+{
+    *ignored = 0;
+    if (!s->txn.active) {
+        if (local) {
+            *ignored = 1; /* PostgreSQL: a WARNING, and no effect */
+            return 0;
+        }
+        return sess_set_setting(s, name, value, err);
+    }
+    if (s->n_set_undo == s->cap_set_undo) {
+        uint32_t nc = s->cap_set_undo ? s->cap_set_undo * 2 : 8;
+        struct set_undo *nu = realloc(s->set_undo, sizeof *nu * nc);
+        if (nu == NULL) return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+        s->set_undo = nu;
+        s->cap_set_undo = nc;
+    }
+    const char *old = sess_get_setting(s, name);
+    struct set_undo *u = &s->set_undo[s->n_set_undo];
+    u->name = strdup(name);
+    u->old = old != NULL ? strdup(old) : NULL;
+    u->local = local != 0;
+    if (u->name == NULL || (old != NULL && u->old == NULL)) {
+        free(u->name);
+        free(u->old);
+        return sql_err(err, HELIOS_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    int32_t rc = sess_set_setting(s, name, value, err);
+    if (rc != 0) {
+        free(u->name);
+        free(u->old);
+        return rc;
+    }
+    s->n_set_undo++;
+    return 0;
+}
+
+void sess_settings_txn_end(helios_session_t *s, int committed)
+{
+    /* newest first: a rollback restores every value the block changed; a commit keeps plain
+       SETs and ends LOCAL ones, unless a later plain SET of the same name overrode them */
+    for (uint32_t i = s->n_set_undo; i-- > 0;) {
+        struct set_undo *u = &s->set_undo[i];
+        int restore = !committed;
+        if (committed && u->local) {
+            restore = 1;
+            for (uint32_t k = i + 1; k < s->n_set_undo; k++) {
+                if (!s->set_undo[k].local && strcasecmp(s->set_undo[k].name, u->name) == 0) restore = 0;
+            }
+        }
+        if (restore) {
+            helios_err_t e = HELIOS_ERR_INIT;
+            sess_set_setting(s, u->name, u->old != NULL ? u->old : "", &e);
+        }
+    }
+    for (uint32_t i = 0; i < s->n_set_undo; i++) {
+        free(s->set_undo[i].name);
+        free(s->set_undo[i].old);
+    }
+    s->n_set_undo = 0;
+}
+
 int32_t sql_set_stmt(helios_session_t *s, PgQuery__VariableSetStmt *vs, helios_err_t *err)
 {
     if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) return 0;
@@ -259,9 +323,10 @@ int32_t sql_set_stmt(helios_session_t *s, PgQuery__VariableSetStmt *vs, helios_e
         }
         return 0;
     }
+    int ignored;
     if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET ||
         vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT) {
-        return sess_set_setting(s, name, NULL, err);
+        return sess_set_scoped(s, name, NULL, vs->is_local, &ignored, err);
     }
     sbuf_t sb = {0};
     sb_putn(&sb, "", 0);
@@ -289,7 +354,7 @@ int32_t sql_set_stmt(helios_session_t *s, PgQuery__VariableSetStmt *vs, helios_e
             }
         }
     }
-    int32_t rc = sess_set_setting(s, name, sb.d, err);
+    int32_t rc = sess_set_scoped(s, name, sb.d, vs->is_local, &ignored, err);
     sb_free(&sb);
     return rc;
 }

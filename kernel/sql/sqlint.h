@@ -603,7 +603,23 @@ struct helios_session {
     uint32_t n_path;
     uint32_t path[16];
     uint32_t db_oid; /* the database the session connected to (0: the default) */
+    /* settings changed in the open transaction block, oldest first (session_stmt.c): undone
+       by its rollback; SET LOCAL ones also at its commit */
+    struct set_undo {
+        char *name;
+        char *old; /* NULL: the setting did not exist */
+        uint32_t local;
+    } *set_undo;
+    uint32_t n_set_undo, cap_set_undo;
 };
+
+/* SET [LOCAL] name = value (value NULL: RESET) as PostgreSQL scopes it: inside a transaction
+   block the change is undone if the block rolls back, and a LOCAL one ends with the block;
+   outside one, LOCAL has no effect (*ignored set). session_stmt.c */
+int32_t sess_set_scoped(helios_session_t *s, const char *name, const char *value, int local,
+                        int *ignored, helios_err_t *err);
+/* the end of a transaction (txn_commit / txn_abort): settings as PostgreSQL leaves them */
+void sess_settings_txn_end(helios_session_t *s, int committed);
 
 /* The session whose statement this thread is binding or running (set by the session API entry
    points, like tz_set_current): unqualified names resolve through its search_path. NULL: the

@@ -621,6 +621,7 @@ int32_t txn_commit(helios_session_t *s, helios_err_t *err)
     stx_commit_finish(s, written, seq);
     stx_end(s); /* row locks are released only now that the commit is visible */
     ws_clear(w);
+    sess_settings_txn_end(s, rc == 0);
     if (s->txn.has_snap) {
         helios_lsm_snapshot_release(s->eng->lsm, s->txn.snap);
         s->txn.has_snap = 0;
@@ -632,6 +633,7 @@ void txn_abort(helios_session_t *s)
 {
     stx_end(s);
     ws_clear(&s->txn.ws);
+    sess_settings_txn_end(s, 0);
     if (s->txn.has_snap) {
         helios_lsm_snapshot_release(s->eng->lsm, s->txn.snap);
         s->txn.has_snap = 0;
