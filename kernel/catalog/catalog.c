@@ -707,6 +707,9 @@ int32_t cat_open(helios_engine_t *eng, helios_err_t *err)
         rc = helios_lsm_tree_create(eng->lsm, CAT_TREE, &ts, err);
         if (rc != 0) return rc;
     }
+    /* no session's context applies while the catalog loads (the thread's last session may
+       belong to another engine) */
+    sql_cur_session = NULL;
     add_db(c, DB_DEFAULT_OID, strdup("helios"));
     if ((rc = load(eng, err)) != 0) return rc;
     if (cat_find_schema(eng, "public") == NULL) {

@@ -46,6 +46,7 @@ static const struct {
     {"work_mem", "64MB"}, {"synchronous_commit", "on"}, {"lc_collate", "C"}, {"lc_ctype", "C"},
     {"default_text_search_config", "pg_catalog.english"}, {"bytea_output", "hex"},
     {"idle_in_transaction_session_timeout", "0"}, {"in_hot_standby", "off"},
+    {"enable_nestloop", "on"}, {"enable_hashjoin", "on"}, {"helios.vectorize", "on"},
 };
 
 static const char *canon_name(const char *low)
@@ -1125,6 +1126,7 @@ static void api_close(helios_session_t *s)
     pthread_mutex_unlock(&eng->sess_mu);
     txn_abort(s);
     free(s->set_undo);
+    if (sql_cur_session == s) sql_cur_session = NULL; /* no dangling name-resolution context */
     stx_session_close(s);
     ws_free(&s->txn.ws);
     for (uint32_t i = 0; i < s->n_named; i++) {

@@ -732,6 +732,8 @@ int like_match(const char *p, size_t pn, const char *s, size_t sn, int ci);
 
 /* ---------- exec ---------- */
 int32_t exec_plan(exec_ctx_t *cx, plan_t *p, rowset_t *out);
+/* a P_AGG node: hash aggregate over its input's rows or batches (exec_agg.c) */
+int32_t exec_agg(exec_ctx_t *cx, plan_t *p, rowset_t *out);
 int32_t exec_subq(exec_ctx_t *cx, expr_t *e, rowset_t **out);
 void rs_add(arena_t *a, rowset_t *rs, val_t *row);
 val_t *row_new(arena_t *a, uint32_t w);
