@@ -5,13 +5,8 @@
 #include <stdlib.h>
 
 #include "sql/bind.h"
+#include "sql/plan_est.h"
 
-typedef struct fromst {
-    unit_t *units;
-    uint32_t n_units, cap_units;
-    expr_t **conj;
-    uint32_t n_conj, cap_conj;
-} fromst_t;
 
 void split_conj(arena_t *a, expr_t *e, expr_t ***list, uint32_t *n, uint32_t *cap)
 {
@@ -394,48 +389,7 @@ static int32_t using_conds(bind_ctx_t *bc, scope_t *q, uint32_t lrte0, uint32_t 
 
 static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out, double *rows);
 
-/* ---- estimates and costs (docs/sql.md, "Planner") ----
- * Costs are in units of one row read and decoded by a sequential scan. Measured on 100k rows
- * (bench/join's orders): a scan row feeding a join ~0.2-0.3 us, a primary-key point read
- * ~0.7 us, a row found through a secondary index ~1-1.4 us. */
-#define COST_ROW 1.0
-#define COST_BUILD 1.5  /* insert one row into a hash table */
-#define COST_PROBE 1.0  /* probe a hash table with one row */
-#define COST_GET 5.0    /* one point read of a row by its primary key */
-#define COST_SEEK 10.0  /* position an index iterator at a key */
-#define COST_MATCH 8.0  /* one row found through a secondary index (entry + point read) */
-#define COST_CROSS 0.2  /* one pair of a nested loop without an index */
-#define SEL_EQ 0.1      /* col = value without statistics */
-#define SEL_RANGE (1.0 / 3)
-#define SEL_OTHER 0.25
-
-typedef struct pctx {
-    bind_ctx_t *bc;
-    fromst_t *fs;
-    uint32_t d, nc;
-    uint64_t *refs;
-    uint8_t *sub, *pre; /* pre: pushed into one unit before joining */
-    uint64_t *ra, *rb;  /* equality conjuncts: units referenced by each side */
-    int en_hash, en_nl;
-} pctx_t;
-
-/* an index nested-loop lookup: the inner table's primary key or an index's leading columns
-   given by expressions over the outer rows */
-typedef struct nlkey {
-    uint32_t kind; /* 0 none, 1 primary key, 2 secondary index */
-    index_def_t *ix;
-    uint32_t n;
-    expr_t *ex[16];
-    int32_t ci[16];   /* conjunct (in pctx) or key pair index each came from */
-    uint8_t exact[16]; /* same type: the lookup enforces the equality */
-    double matches;   /* inner rows per lookup, before the inner filter */
-} nlkey_t;
-
-static int nl_find(const plan_t *sc, uint32_t d, expr_t **outer, expr_t **inner, const int32_t *ci,
-                   uint32_t n, nlkey_t *k);
-static double nl_cost(const nlkey_t *k, double outer_rows);
 static plan_t *nl_inner(bind_ctx_t *bc, plan_t *sc, const nlkey_t *k);
-static void unit_estimate(pctx_t *pc, unit_t *un, expr_t **mine, uint32_t nm);
 static plan_t *wrap_filter(bind_ctx_t *bc, plan_t *p, expr_t *f, uint32_t depth);
 
 /* a left join to a table looked up by its primary key or an index on the join columns, when
@@ -451,12 +405,12 @@ static void left_nl(bind_ctx_t *bc, uint32_t d, plan_t *j, double lrows, double 
         return;
     }
     for (uint32_t i = 0; i < j->n_keys; i++) ci[i] = (int32_t)i;
-    if (!nl_find(rp, d, j->lkeys, j->rkeys, ci, j->n_keys, &k)) return;
+    if (!est_nl_find(rp, d, j->lkeys, j->rkeys, ci, j->n_keys, &k)) return;
     pctx_t pc = {.bc = bc, .d = d};
     unit_t ru = {.plan = rp, .est = (uint64_t)rrows};
-    unit_estimate(&pc, &ru, NULL, 0);
+    est_unit(&pc, &ru, NULL, 0);
     double hash = ru.cost + rrows * COST_BUILD + lrows * COST_PROBE;
-    if (nl_cost(&k, lrows) >= hash && stats_enabled(bc->s, "enable_hashjoin")) return;
+    if (est_nl_cost(&k, lrows) >= hash && stats_enabled(bc->s, "enable_hashjoin")) return;
     j->nl = 1;
     j->r = nl_inner(bc, rp, &k);
     for (uint32_t i = 0; i < j->n_keys; i++) {
@@ -917,223 +871,6 @@ static plan_t *wrap_filter(bind_ctx_t *bc, plan_t *p, expr_t *f, uint32_t depth)
     return fp;
 }
 
-static int col_of(const expr_t *e, uint32_t d, const plan_t *sc, uint32_t *col)
-{
-    if (sc == NULL || sc->kind != P_SCAN || sc->tab == NULL || e->kind != E_COL || e->depth != d)
-        return 0;
-    if (e->idx < sc->base || e->idx >= sc->base + sc->tab->n_cols) return 0;
-    *col = e->idx - sc->base;
-    return 1;
-}
-
-static int col_unique(const table_t *t, uint32_t c)
-{
-    if (t->n_pk == 1 && t->pk[0] == c) return 1;
-    for (uint32_t x = 0; x < t->n_idx; x++) {
-        if (t->idx[x].unique && t->idx[x].n_cols == 1 && t->idx[x].cols[0] == c) return 1;
-    }
-    return 0;
-}
-
-/* distinct values of column c of t: ANALYZE's figure, else the row count (a key) */
-static double col_nd(const table_t *t, uint32_t c)
-{
-    double nd = stats_ndistinct(t, c);
-    if (nd > 0) return nd;
-    return t->est_rows > 0 ? (double)t->est_rows : 1;
-}
-
-static double clamp01(double x)
-{
-    return x < 0 ? 0 : x > 1 ? 1 : x;
-}
-
-/* selectivity of a conjunct over one scan's columns */
-static double conj_sel(const plan_t *sc, uint32_t d, const expr_t *c)
-{
-    table_t *t = sc != NULL && sc->kind == P_SCAN ? sc->tab : NULL;
-    uint32_t col;
-    if (c->kind == E_OR) {
-        double s = 0;
-        for (uint32_t i = 0; i < c->n_args; i++) {
-            double x = conj_sel(sc, d, c->args[i]);
-            s = s + x - s * x;
-        }
-        return s;
-    }
-    if (c->kind == E_NOT && c->n_args == 1) return 1 - conj_sel(sc, d, c->args[0]);
-    if (c->kind == E_CONST && c->type == HELIOS_OID_BOOL) return c->c.null || !c->c.i ? 0 : 1;
-    if (t == NULL || t->kind != REL_TABLE) return SEL_OTHER;
-    if (c->kind == E_ISNULL && c->n_args == 1 && col_of(c->args[0], d, sc, &col)) {
-        double nf = t->st_rows > 0 ? t->cols[col].st_null_frac : 0.005;
-        return c->op == 0 ? nf : 1 - nf;
-    }
-    if (c->kind == E_IN && c->op == 0 && c->n_args > 1 && col_of(c->args[0], d, sc, &col)) {
-        double nd = col_nd(t, col);
-        return clamp01((double)(c->n_args - 1) / nd);
-    }
-    if (c->kind != E_OP || c->n_args != 2) return SEL_OTHER;
-    const expr_t *a = c->args[0], *b = c->args[1];
-    uint32_t op = c->op;
-    if (!col_of(a, d, sc, &col)) {
-        if (!col_of(b, d, sc, &col)) return SEL_OTHER;
-        const expr_t *x = a;
-        a = b;
-        b = x;
-        op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT : op == OP_GE ? OP_LE : op;
-    }
-    column_t *cl = &t->cols[col];
-    double notnull = t->st_rows > 0 ? 1 - cl->st_null_frac : 1;
-    if (op == OP_EQ) {
-        double nd = stats_ndistinct(t, col);
-        if (nd > 0) return notnull / nd;
-        if (col_unique(t, col)) return 1.0 / (t->est_rows > 0 ? (double)t->est_rows : 1);
-        return SEL_EQ;
-    }
-    if (op == OP_NE) {
-        double nd = stats_ndistinct(t, col);
-        return nd > 0 ? notnull * (1 - 1 / nd) : 1 - SEL_EQ;
-    }
-    if (op < OP_LT || op > OP_GE) return SEL_OTHER;
-    double pos;
-    if (b->kind != E_CONST || t->st_rows <= 0 || !cl->st_has_range || !stats_pos(&b->c, &pos))
-        return SEL_RANGE;
-    double lo = cl->st_lo, hi = cl->st_hi;
-    double below; /* fraction of values < pos */
-    if (hi <= lo) below = pos > lo ? 1 : 0;
-    else below = clamp01((pos - lo) / (hi - lo));
-    double s = op == OP_LT || op == OP_LE ? below : 1 - below;
-    return clamp01(s) * notnull;
-}
-
-/* the rows a unit produces after its pushed-down conjuncts, and what producing them costs */
-static void unit_estimate(pctx_t *pc, unit_t *un, expr_t **mine, uint32_t nm)
-{
-    plan_t *p = un->plan;
-    if (p->kind != P_SCAN || p->tab == NULL || p->tab->kind != REL_TABLE) {
-        double r = (double)un->est;
-        for (uint32_t i = 0; i < nm; i++) r *= SEL_OTHER;
-        un->rows = r < 1 ? 1 : r;
-        un->cost = (double)un->est * COST_ROW;
-        return;
-    }
-    table_t *t = p->tab;
-    double total = t->est_rows > 0 ? (double)t->est_rows : 1;
-    double sel = 1;
-    for (uint32_t i = 0; i < nm; i++) sel *= conj_sel(p, pc->d, mine[i]);
-    double r = total * sel;
-    if (p->pk_eq != NULL || (p->use_idx != NULL && p->use_idx->unique &&
-                             p->n_idx_eq == p->use_idx->n_cols)) {
-        r = r > 1 ? 1 : r;
-    }
-    un->rows = r < 1 ? 1 : r;
-    if (p->pk_eq != NULL) {
-        un->cost = COST_GET;
-    } else if (p->use_idx != NULL) {
-        double m = total;
-        for (uint32_t k = 0; k < p->n_idx_eq; k++) m /= col_nd(t, p->use_idx->cols[k]);
-        un->cost = COST_SEEK + (m < 1 ? 1 : m) * COST_MATCH;
-    } else if (p->n_lo || p->n_hi) {
-        un->cost = total * SEL_RANGE * COST_ROW;
-    } else {
-        un->cost = total * COST_ROW;
-    }
-}
-
-/* distinct values of a join key over `rows` rows of the units in `set` */
-static double key_nd(pctx_t *pc, const expr_t *e, uint64_t set, double rows)
-{
-    double nd = rows;
-    for (uint32_t u = 0; u < pc->fs->n_units; u++) {
-        if (!((set >> u) & 1)) continue;
-        unit_t *un = &pc->fs->units[u];
-        uint32_t col;
-        if (col_of(e, pc->d, un->plan, &col)) {
-            nd = col_nd(un->plan->tab, col);
-            if (nd > un->rows) nd = un->rows;
-            break;
-        }
-    }
-    if (nd > rows) nd = rows;
-    return nd < 1 ? 1 : nd;
-}
-
-static int key_type_ok(uint32_t outer, uint32_t col)
-{
-    if (outer == col) return 2;
-    if (val_is_int(outer) && val_is_int(col)) return 1;
-    if (outer != 1042 && col != 1042 && val_is_text(outer) && val_is_text(col)) return 1;
-    return 0;
-}
-
-/* can the scan sc be looked up by the pairs outer[i] = inner[i] (inner: its columns)? */
-static int nl_find(const plan_t *sc, uint32_t d, expr_t **outer, expr_t **inner, const int32_t *ci,
-                   uint32_t n, nlkey_t *k)
-{
-    memset(k, 0, sizeof *k);
-    if (sc == NULL || sc->kind != P_SCAN || sc->tab == NULL || sc->tab->kind != REL_TABLE ||
-        sc->tab->tree == 0) {
-        return 0;
-    }
-    table_t *t = sc->tab;
-    double total = t->est_rows > 0 ? (double)t->est_rows : 1;
-    int32_t by_col[1600];
-    uint32_t ncols = t->n_cols < 1600 ? t->n_cols : 1600;
-    for (uint32_t c = 0; c < ncols; c++) by_col[c] = -1;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t col;
-        if (col_of(inner[i], d, sc, &col) && col < ncols && by_col[col] < 0 &&
-            key_type_ok(outer[i]->type, t->cols[col].type)) {
-            by_col[col] = (int32_t)i;
-        }
-    }
-    if (t->n_pk > 0) {
-        uint32_t got = 0;
-        for (uint32_t c = 0; c < t->n_pk; c++) got += t->pk[c] < ncols && by_col[t->pk[c]] >= 0;
-        if (got == t->n_pk) {
-            k->kind = 1;
-            k->n = t->n_pk;
-            for (uint32_t c = 0; c < t->n_pk; c++) {
-                int32_t i = by_col[t->pk[c]];
-                k->ex[c] = outer[i];
-                k->ci[c] = ci[i];
-                k->exact[c] = key_type_ok(outer[i]->type, t->cols[t->pk[c]].type) == 2;
-            }
-            k->matches = 1;
-            return 1;
-        }
-    }
-    for (uint32_t x = 0; x < t->n_idx; x++) {
-        index_def_t *ix = &t->idx[x];
-        uint32_t got = 0;
-        while (got < ix->n_cols && ix->cols[got] < ncols && by_col[ix->cols[got]] >= 0) got++;
-        if (got == 0) continue;
-        double m = total;
-        if (ix->unique && got == ix->n_cols) m = 1;
-        else
-            for (uint32_t c = 0; c < got; c++) m /= col_nd(t, ix->cols[c]);
-        if (m < 1) m = 1;
-        if (k->kind != 0 && m >= k->matches) continue;
-        k->kind = 2;
-        k->ix = ix;
-        k->n = got;
-        k->matches = m;
-        for (uint32_t c = 0; c < got; c++) {
-            int32_t i = by_col[ix->cols[c]];
-            k->ex[c] = outer[i];
-            k->ci[c] = ci[i];
-            k->exact[c] = key_type_ok(outer[i]->type, t->cols[ix->cols[c]].type) == 2;
-        }
-    }
-    return k->kind != 0;
-}
-
-static double nl_cost(const nlkey_t *k, double outer_rows)
-{
-    if (k->kind == 1) return outer_rows * COST_GET;
-    return outer_rows * (COST_SEEK + k->matches * COST_MATCH);
-}
-
 /* equality conjunct i joins `joined` to unit u: the side over joined in *o, u's in *in */
 static int join_pair(pctx_t *pc, uint32_t i, uint64_t joined, uint32_t u, expr_t **o, expr_t **in)
 {
@@ -1176,7 +913,7 @@ static void eval_step(pctx_t *pc, uint64_t joined, double cur, uint32_t u, jstep
         js->connected = 1;
         expr_t *o, *in;
         if (join_pair(pc, i, joined, u, &o, &in)) {
-            double a = key_nd(pc, o, joined, cur), b = key_nd(pc, in, bit, un->rows);
+            double a = est_key_nd(pc, o, joined, cur), b = est_key_nd(pc, in, bit, un->rows);
             sel /= a > b ? a : b;
             js->keys++;
             if (np < 64) {
@@ -1196,8 +933,8 @@ static void eval_step(pctx_t *pc, uint64_t joined, double cur, uint32_t u, jstep
     } else {
         js->cost = un->cost + cur * un->rows * COST_CROSS;
     }
-    if (pc->en_nl && js->keys > 0 && nl_find(un->plan, pc->d, outer, inner, ci, np, &js->k)) {
-        double c = nl_cost(&js->k, cur);
+    if (pc->en_nl && js->keys > 0 && est_nl_find(un->plan, pc->d, outer, inner, ci, np, &js->k)) {
+        double c = est_nl_cost(&js->k, cur);
         if (c < js->cost || !pc->en_hash) {
             js->cost = c;
             js->nl = 1;
@@ -1401,7 +1138,7 @@ static plan_t *push_below(bind_ctx_t *bc, plan_t *p, expr_t *c, uint32_t d, uint
         slots_within(c, d, p->lslots[0], p->lslots[p->n_lslots - 1] + 1)) {
         plan_t *l = p->l;
         double lrows = l->erows > 0 ? l->erows : 1000;
-        if (l->kind == P_SCAN) lrows *= conj_sel(l, d, c);
+        if (l->kind == P_SCAN) lrows *= est_conj_sel(l, d, c);
         p->l = push_below(bc, l, c, d, lo, hi);
         if (p->l->kind == P_SCAN) {
             p->l->erows = lrows < 1 ? 1 : lrows;
@@ -1470,7 +1207,7 @@ static int32_t plan_units(bind_ctx_t *bc, scope_t *q, fromst_t *fs, plan_t **out
             uint32_t used = 0;
             plan_scan_access(bc, un->plan, mine, nm, &used);
         }
-        unit_estimate(&pc, un, mine, nm);
+        est_unit(&pc, un, mine, nm);
         un->plan->erows = un->rows;
     }
     /* connected components of the join graph: each is joined in the greedy order of the
