@@ -318,6 +318,25 @@ static void header(xctx_t *x, const char *indent, int root, const char *name, pl
                           rows_of(x, p)));
 }
 
+/* a Sort node: its header and "Sort Key" line (keys named by the projection below it) */
+static void sort_node(xctx_t *x, const char *indent, int root, const char *det, plan_t *p,
+                      uint32_t d)
+{
+    header(x, indent, root, "Sort", p);
+    sbuf_t b = {0};
+    plan_t *c = p->l;
+    while (c != NULL && c->kind == P_TRIM) c = c->l;
+    for (uint32_t k = 0; k < p->n_sort; k++) {
+        if (k > 0) sb_puts(&b, ", ");
+        uint32_t i = p->keys[k].idx;
+        if (c != NULL && c->kind == P_PROJECT && i < c->n_exprs) put_expr(x, &b, c->exprs[i], d);
+        else sb_printf(&b, "%u", i + 1);
+        if (p->keys[k].desc) sb_puts(&b, " DESC");
+    }
+    detail(x, det, "Sort Key", ar_strndup(x->a, b.d != NULL ? b.d : "", b.len));
+    sb_free(&b);
+}
+
 static void node(xctx_t *x, plan_t *p, const char *indent, int root)
 {
     if (p == NULL) return;
@@ -341,19 +360,7 @@ static void node(xctx_t *x, plan_t *p, const char *indent, int root)
                 header(x, indent, root, "Result", p);
                 detail(x, det, "Filter", fmt_expr(x, p->filter, d));
             } else {
-                header(x, indent, root, "Sort", p);
-                sbuf_t b = {0};
-                plan_t *c = p->l;
-                while (c != NULL && c->kind == P_TRIM) c = c->l;
-                for (uint32_t k = 0; k < p->n_sort; k++) {
-                    if (k > 0) sb_puts(&b, ", ");
-                    uint32_t i = p->keys[k].idx;
-                    if (c != NULL && c->kind == P_PROJECT && i < c->n_exprs) put_expr(x, &b, c->exprs[i], d);
-                    else sb_printf(&b, "%u", i + 1);
-                    if (p->keys[k].desc) sb_puts(&b, " DESC");
-                }
-                detail(x, det, "Sort Key", ar_strndup(x->a, b.d != NULL ? b.d : "", b.len));
-                sb_free(&b);
+                sort_node(x, indent, root, det, p, d);
             }
             x->n_names -= pushed;
             node(x, p->l, kid, 0);
@@ -464,19 +471,7 @@ static void node_body(xctx_t *x, plan_t *p, const char *indent, int root, const 
         node(x, p->l, kid, 0);
         return;
     case P_SORT: {
-        header(x, indent, root, "Sort", p);
-        sbuf_t b = {0};
-        plan_t *c = p->l;
-        while (c != NULL && c->kind == P_TRIM) c = c->l;
-        for (uint32_t k = 0; k < p->n_sort; k++) {
-            if (k > 0) sb_puts(&b, ", ");
-            uint32_t i = p->keys[k].idx;
-            if (c != NULL && c->kind == P_PROJECT && i < c->n_exprs) put_expr(x, &b, c->exprs[i], d);
-            else sb_printf(&b, "%u", i + 1);
-            if (p->keys[k].desc) sb_puts(&b, " DESC");
-        }
-        detail(x, det, "Sort Key", ar_strndup(x->a, b.d != NULL ? b.d : "", b.len));
-        sb_free(&b);
+        sort_node(x, indent, root, det, p, d);
         node(x, p->l, kid, 0);
         return;
     }
